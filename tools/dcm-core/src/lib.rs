@@ -6,6 +6,8 @@
 //! the stderr message style and logging set-up.
 
 pub mod address;
+pub mod charset;
+pub mod cli;
 pub mod exit;
 pub mod id;
 pub mod input;

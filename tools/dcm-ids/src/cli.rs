@@ -1,0 +1,144 @@
+//! The command line of dcm-ids, and its check into a [`Config`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use dcm_core::cli::Verbosity;
+use dcm_core::tag::{self, Attribute};
+
+const EXAMPLES: &str = "\
+Examples:
+  dcm-ids /tmp/allPatientsX > ids.txt
+  find /data -name '*.dcm' -print0 | dcm-ids --files0-from - --format csv
+  dcm-ids -a StudyInstanceUID --numbered /archive | dcm-find --match StudyInstanceUID --numbered";
+
+/// DICOM files and folders in, a stream of unique IDs out.
+///
+/// Reads each file only as far as the attribute (PatientID by default), in
+/// parallel, and prints every value once, in the order first seen in a sorted
+/// walk of the inputs.
+#[derive(Debug, Parser)]
+#[command(name = "dcm-ids", version, about, long_about = None)]
+#[command(after_help = format!("{}\n\n{EXAMPLES}", dcm_core::exit::EXIT_HELP))]
+pub struct Cli {
+    /// Files and folders to read (folders recursively).
+    pub paths: Vec<PathBuf>,
+    /// Read paths to read from FILE, one per line (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// Read paths to read from FILE, NUL-terminated (`-` for stdin).
+    #[arg(long, value_name = "FILE", conflicts_with = "files_from")]
+    pub files0_from: Option<PathBuf>,
+    /// The attribute to collect: a keyword or gggg,eeee.
+    #[arg(short, long, default_value = "PatientID", value_parser = tag::parse)]
+    pub attribute: Attribute,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Lines)]
+    pub format: Format,
+    /// End each output line (and --failed entry) with NUL instead of newline.
+    #[arg(short = '0', long)]
+    pub null: bool,
+    /// Print each ID as POSITION<TAB>ID (lines format).
+    #[arg(long)]
+    pub numbered: bool,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(short = 'L', long)]
+    pub follow: bool,
+    /// Threads for reading files (default: all cores).
+    #[arg(short, long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Write the paths of failed files to FILE, as --files-from reads them.
+    #[arg(long, value_name = "FILE")]
+    pub failed: Option<PathBuf>,
+    /// Write a CSV row (path, outcome, reason) for every file that gave no ID.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One ID per line (the ID stream dcm-find reads).
+    Lines,
+    /// CSV with a header: position, id, files, first_file.
+    Csv,
+    /// JSON Lines: {"position", "id", "files", "first_file"}.
+    Json,
+}
+
+/// Where the paths to read come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathList {
+    /// Newline-separated list in a file, or stdin for `-`.
+    Lines(PathBuf),
+    /// NUL-terminated list in a file, or stdin for `-`.
+    Nul(PathBuf),
+}
+
+/// A checked command line.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub paths: Vec<PathBuf>,
+    pub list: Option<PathList>,
+    pub attribute: Attribute,
+    pub format: Format,
+    pub null: bool,
+    pub numbered: bool,
+    pub follow: bool,
+    pub jobs: Option<usize>,
+    pub failed: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+}
+
+impl Cli {
+    /// Checks what clap cannot: that there is something to read.
+    pub fn into_config(self) -> Result<Config, String> {
+        let list = match (self.files_from, self.files0_from) {
+            (Some(f), _) => Some(PathList::Lines(f)),
+            (_, Some(f)) => Some(PathList::Nul(f)),
+            _ => None,
+        };
+        if self.paths.is_empty() && list.is_none() {
+            return Err("no input: give files or folders, or --files-from FILE".into());
+        }
+        if self.numbered && self.format != Format::Lines {
+            return Err("--numbered applies to the lines format only".into());
+        }
+        Ok(Config {
+            paths: self.paths,
+            list,
+            attribute: self.attribute,
+            format: self.format,
+            null: self.null,
+            numbered: self.numbered,
+            follow: self.follow,
+            jobs: self.jobs.map(usize::from),
+            failed: self.failed,
+            report: self.report,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn needs_an_input() {
+        let cli = Cli::try_parse_from(["dcm-ids"]).unwrap();
+        assert!(cli.into_config().is_err());
+        let cli = Cli::try_parse_from(["dcm-ids", "--files-from", "-"]).unwrap();
+        assert_eq!(
+            cli.into_config().unwrap().list,
+            Some(PathList::Lines("-".into()))
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! Turning the inputs (paths, folders, path lists) into one ordered stream of
+//! files. Folders are walked in sorted order, so "first seen" means the same
+//! thing on every run and with every thread count.
+
+use std::path::PathBuf;
+
+use walkdir::WalkDir;
+
+/// One thing the walk found.
+#[derive(Debug)]
+pub enum Found {
+    /// A file to read.
+    File(PathBuf),
+    /// A path that gives nothing, and why (a link not followed, a socket).
+    Skipped(PathBuf, String),
+    /// A path that could not be walked (a folder that cannot be listed, a
+    /// link loop, a missing input), and why.
+    Failed(PathBuf, String),
+}
+
+/// Walks each root in turn; folders recursively, in file-name order.
+pub fn walk(roots: Vec<PathBuf>, follow_links: bool) -> impl Iterator<Item = Found> {
+    roots.into_iter().flat_map(move |root| {
+        WalkDir::new(&root)
+            .follow_links(follow_links)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(move |entry| match entry {
+                Ok(e) if e.file_type().is_file() => Some(Found::File(e.into_path())),
+                Ok(e) if e.file_type().is_dir() => None,
+                Ok(e) if e.path_is_symlink() => Some(Found::Skipped(
+                    e.into_path(),
+                    "symbolic link not followed".into(),
+                )),
+                Ok(e) => Some(Found::Skipped(e.into_path(), "not a regular file".into())),
+                Err(err) => {
+                    let path = err.path().map_or_else(|| root.clone(), |p| p.to_path_buf());
+                    Some(Found::Failed(path, walk_reason(&err)))
+                }
+            })
+    })
+}
+
+fn walk_reason(err: &walkdir::Error) -> String {
+    if let Some(ancestor) = err.loop_ancestor() {
+        return format!("symbolic link loop back to {}", ancestor.display());
+    }
+    match err.io_error().map(std::io::Error::kind) {
+        Some(std::io::ErrorKind::PermissionDenied) => "cannot list: permission denied".into(),
+        Some(std::io::ErrorKind::NotFound) => "no such file or folder".into(),
+        _ => err.to_string().to_lowercase(),
+    }
+}
