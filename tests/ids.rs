@@ -12,7 +12,7 @@ use common::{files_below, run_tool, scratch, test_env};
 /// PatientID of one file as DCMTK reads it, if it has one.
 fn dcmdump_patient_id(file: &Path) -> Option<String> {
     let out = Command::new("/usr/bin/dcmdump")
-        .args(["+P", "PatientID", "-q", "+Cr"])
+        .args(["+U8", "+P", "PatientID", "-q"])
         .arg(file)
         .output()
         .expect("running /usr/bin/dcmdump (apt-get install dcmtk)");

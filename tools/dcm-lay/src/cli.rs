@@ -1,0 +1,104 @@
+//! The command line as clap sees it, and its check into a [`Config`].
+//!
+//! Kept apart from `run` so the whole tool can be driven from tests with a
+//! `Config`, and so `--help` is defined in one place.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Parser};
+
+use crate::config::{Config, Input};
+use crate::template::Template;
+
+const AFTER_HELP: &str = "\
+Layouts:
+  default  {id}/{StudyDate|nodate}_{ModalitiesInStudy|none}_{StudyInstanceUID}.dcm
+  seed     {position}/rsp{n:4}.dcm   (the old job's tree)
+  Placeholders: {position} {id} {key} {n} (per-folder counter), any keyword or
+  gggg,eeee; {name:4} zero-pads, {name|text} gives a default. A name ending in
+  .dcm writes DICOM Part 10, .json the DICOM JSON model.
+
+Examples:
+  dcm-find PACS@pacs:104 < ids.txt | dcm-lay --layout seed /tmp/pullStudiesX
+  dcm-lay --input records.jsonl --layout '{PatientID}/{StudyInstanceUID}.json' out/
+";
+
+/// Lays out study records (JSON Lines from dcm-find) as a folder tree.
+#[derive(Debug, Parser)]
+#[command(name = "dcm-lay", version, about)]
+#[command(after_help = format!("{AFTER_HELP}\n{}", dcm_core::exit::EXIT_HELP))]
+pub struct Cli {
+    /// Folder to write the tree under (created if missing).
+    #[arg(value_name = "ROOT")]
+    pub root: PathBuf,
+
+    /// Layout: a preset (default, seed) or a template.
+    #[arg(short, long, default_value = "default", value_parser = Template::from_layout)]
+    pub layout: Template,
+
+    /// Read records from FILE instead of stdin ('-' is stdin).
+    #[arg(short, long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// Replace files that exist with different content.
+    ///
+    /// Without it, a name that exists with other content is an error for that
+    /// record; identical content is always skipped.
+    #[arg(long)]
+    pub overwrite: bool,
+
+    /// Write the record lines that failed to FILE, as they were read.
+    #[arg(long, value_name = "FILE")]
+    pub failed: Option<PathBuf>,
+
+    /// More log output (-v debug, -vv trace).
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Less log output: errors and the summary only.
+    #[arg(short, long, action = ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+}
+
+impl Cli {
+    /// Resolves the arguments into a run configuration.
+    pub fn into_config(self) -> Config {
+        let input = match self.input {
+            Some(p) if p.as_os_str() != "-" => Input::File(p),
+            _ => Input::Stdin,
+        };
+        Config {
+            root: self.root,
+            template: self.layout,
+            input,
+            overwrite: self.overwrite,
+            failed: self.failed,
+            verbosity: self.verbose.min(100) as i8 - self.quiet.min(100) as i8,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bad_layout_is_a_usage_error() {
+        let err = Cli::try_parse_from(["dcm-lay", "--layout", "/x/{n}.dcm", "out"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn seed_preset_and_stdin_dash() {
+        let cli = Cli::try_parse_from(["dcm-lay", "-l", "seed", "-i", "-", "out"]).unwrap();
+        let config = cli.into_config();
+        assert_eq!(config.template.text(), "{position}/rsp{n:4}.dcm");
+        assert!(matches!(config.input, Input::Stdin));
+    }
+}

@@ -1,0 +1,29 @@
+//! A checked run configuration: what `run` needs, with types resolved.
+
+use std::path::PathBuf;
+
+use crate::template::Template;
+
+/// Where the records come from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+/// Everything one run needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The folder the tree is written under.
+    pub root: PathBuf,
+    /// Where each record goes, and in which format.
+    pub template: Template,
+    /// The record stream.
+    pub input: Input,
+    /// Replace files that exist with different content.
+    pub overwrite: bool,
+    /// Where failed record lines go, verbatim.
+    pub failed: Option<PathBuf>,
+    /// Count of `-v` minus count of `-q`.
+    pub verbosity: i8,
+}

@@ -1,0 +1,153 @@
+//! `manifest.csv` at ROOT: one row per file this tool wrote (or found
+//! identical), with the attributes people look for.
+//!
+//! Its own unit because the manifest outlives a run: a rerun of a subset
+//! loads it, updates the rows of the files it touched, keeps the others, and
+//! writes it back atomically, sorted by position then path, so a full run and
+//! a subset rerun leave the same manifest.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use dcm_core::Record;
+use dicom_dictionary_std::tags;
+
+use crate::tree::{write_atomic, TreeError};
+
+/// The manifest's file name at ROOT.
+pub const FILE_NAME: &str = "manifest.csv";
+
+/// The columns, in order. Multiple values are joined with `\` as in DICOM.
+pub const HEADER: [&str; 8] = [
+    "path",
+    "position",
+    "id",
+    "PatientID",
+    "StudyInstanceUID",
+    "StudyDate",
+    "ModalitiesInStudy",
+    "InstitutionName",
+];
+
+/// Why the manifest could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("reading {path}: {source}")]
+    Read { path: String, source: csv::Error },
+    #[error("{path}: unexpected header; not a manifest of this tool")]
+    Header { path: String },
+    #[error("{0}")]
+    Write(#[from] TreeError),
+}
+
+/// The rows, keyed by (position, path) so they come out sorted.
+#[derive(Debug, Default)]
+pub struct Manifest {
+    rows: BTreeMap<(u64, String), Vec<String>>,
+}
+
+impl Manifest {
+    /// Loads ROOT/manifest.csv, or an empty manifest if there is none.
+    pub fn load(root: &Path) -> Result<Manifest, ManifestError> {
+        let path = root.join(FILE_NAME);
+        let shown = || path.display().to_string();
+        let file = match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => fs::File::open(&path),
+            Ok(_) => return Err(ManifestError::Header { path: shown() }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Manifest::default()),
+            Err(e) => Err(e),
+        };
+        let read_err = |source| ManifestError::Read {
+            path: shown(),
+            source,
+        };
+        let mut reader = csv::Reader::from_reader(file.map_err(|e| read_err(e.into()))?);
+        if reader.headers().map_err(read_err)? != HEADER.as_slice() {
+            return Err(ManifestError::Header { path: shown() });
+        }
+        let mut manifest = Manifest::default();
+        for row in reader.records() {
+            let row: Vec<String> = row.map_err(read_err)?.iter().map(str::to_string).collect();
+            let position = row[1].parse().unwrap_or(u64::MAX);
+            manifest.rows.insert((position, row[0].clone()), row);
+        }
+        Ok(manifest)
+    }
+
+    /// Adds or replaces the row of one file.
+    pub fn upsert(&mut self, relative: &str, record: &Record) {
+        let all = |tag| record.all_str(tag).join("\\");
+        let row = vec![
+            relative.to_string(),
+            record.position.to_string(),
+            record.id.clone(),
+            all(tags::PATIENT_ID),
+            all(tags::STUDY_INSTANCE_UID),
+            all(tags::STUDY_DATE),
+            all(tags::MODALITIES_IN_STUDY),
+            all(tags::INSTITUTION_NAME),
+        ];
+        self.rows.retain(|(_, path), _| path != relative);
+        self.rows
+            .insert((record.position, relative.to_string()), row);
+    }
+
+    /// The CSV text.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let rows =
+            std::iter::once(HEADER.map(str::to_string).to_vec()).chain(self.rows.values().cloned());
+        for row in rows {
+            writer.write_record(&row).expect("writing CSV to memory");
+        }
+        writer.into_inner().expect("flushing CSV to memory")
+    }
+
+    /// Writes ROOT/manifest.csv atomically (temp name, then rename).
+    pub fn save(&self, root: &Path) -> Result<(), ManifestError> {
+        Ok(write_atomic(root, FILE_NAME, &self.to_bytes())?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(position: u64, uid: &str) -> Record {
+        let line = format!(
+            r#"{{"position":{position},"id":"P","key":"PatientID","dataset":
+            {{"0020000D":{{"vr":"UI","Value":["{uid}"]}},
+            "00080061":{{"vr":"CS","Value":["CT","MR"]}}}}}}"#
+        );
+        Record::from_line(&line.replace('\n', "")).unwrap()
+    }
+
+    #[test]
+    fn rerun_updates_rows_and_keeps_the_rest_sorted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut m = Manifest::default();
+        m.upsert("10/rsp0001.dcm", &record(10, "1.1"));
+        m.upsert("2/rsp0001.dcm", &record(2, "2.1"));
+        m.save(tmp.path()).unwrap();
+        let mut again = Manifest::load(tmp.path()).unwrap();
+        again.upsert("2/rsp0001.dcm", &record(2, "2.2"));
+        let text = String::from_utf8(again.to_bytes()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], HEADER.join(","));
+        assert_eq!(lines[1], "2/rsp0001.dcm,2,P,,2.2,,CT\\MR,");
+        assert!(lines[2].starts_with("10/rsp0001.dcm,10,"));
+        assert_eq!(lines.len(), 3);
+    }
+
+    #[test]
+    fn a_foreign_csv_is_not_overwritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join(FILE_NAME), "a,b\n1,2\n").unwrap();
+        assert!(matches!(
+            Manifest::load(tmp.path()),
+            Err(ManifestError::Header { .. })
+        ));
+    }
+}

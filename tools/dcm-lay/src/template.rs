@@ -1,0 +1,444 @@
+//! The layout template language: where under ROOT a record goes.
+//!
+//! A template is a relative path whose `{...}` placeholders are filled from
+//! the record; `/` separates folders, and the last component names the file,
+//! whose extension (`.dcm` or `.json`) picks the format.
+//!
+//! ```text
+//! {position}          the record's input position        (numbers)
+//! {id}  {key}         the ID asked for, the matched attribute's keyword
+//! {n}                 per-folder counter from 1, in arrival order (file name only)
+//! {PatientID}         any attribute by keyword, or {0010,0020} / {00100020};
+//!                     several values are joined with `+`
+//! {name:4}            zero-padded to 4 digits (numbers only)
+//! {name|text}         `text` when the record has no value for it
+//! {{  }}              literal braces
+//! ```
+//!
+//! Kept apart from the file system so expansion is pure and unit-tested; the
+//! values are sanitized here, one by one, before they meet the literals.
+
+use dcm_core::tag;
+use dcm_core::Record;
+use dicom_core::Tag;
+
+use crate::sanitize::{check_component, sanitize};
+
+/// The presets `--layout` accepts by name.
+pub const PRESETS: [(&str, &str); 2] = [
+    (
+        "default",
+        "{id}/{StudyDate|nodate}_{ModalitiesInStudy|none}_{StudyInstanceUID}.dcm",
+    ),
+    ("seed", "{position}/rsp{n:4}.dcm"),
+];
+
+/// What a placeholder stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Position,
+    Id,
+    Key,
+    Counter,
+    Attribute { tag: Tag, name: String },
+}
+
+/// One `{...}` of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub source: Source,
+    pub width: Option<usize>,
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Literal(String),
+    Field(Field),
+}
+
+/// The file format of the output, from the file name's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Dicom,
+    Json,
+}
+
+/// A parsed and checked template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    text: String,
+    components: Vec<Vec<Piece>>,
+    pub format: Format,
+}
+
+/// The place of one record: folder components and the file name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Place {
+    pub dirs: Vec<String>,
+    pub file: String,
+}
+
+impl Place {
+    /// The relative path with `/` separators (as the manifest shows it).
+    pub fn relative(&self) -> String {
+        let mut parts = self.dirs.clone();
+        parts.push(self.file.clone());
+        parts.join("/")
+    }
+}
+
+impl Template {
+    /// Resolves a preset name or parses a template.
+    pub fn from_layout(layout: &str) -> Result<Template, String> {
+        let text = PRESETS
+            .iter()
+            .find(|(name, _)| *name == layout)
+            .map_or(layout, |(_, t)| t);
+        Template::parse(text)
+    }
+
+    /// Parses a template text (see the module doc).
+    pub fn parse(text: &str) -> Result<Template, String> {
+        if text.starts_with('/') {
+            return Err("a layout is relative to ROOT: it must not start with '/'".into());
+        }
+        let pieces = parse_pieces(text)?;
+        let components = split_components(pieces)?;
+        let last = components.len() - 1;
+        for (i, comp) in components.iter().enumerate() {
+            check_literal_component(comp, i == last)?;
+        }
+        let format = format_of(components[last].last())?;
+        let text = text.to_string();
+        Ok(Template {
+            text,
+            components,
+            format,
+        })
+    }
+
+    /// The template text, as given or as the preset spells it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The folder part of a record's place; the counter is not known yet.
+    pub fn dirs(&self, record: &Record) -> Result<Vec<String>, String> {
+        let (_, dirs) = self
+            .components
+            .split_last()
+            .expect("parse keeps one component");
+        dirs.iter().map(|c| expand(c, record, 0)).collect()
+    }
+
+    /// The file name, given the per-folder counter.
+    pub fn file(&self, record: &Record, counter: u64) -> Result<String, String> {
+        expand(
+            self.components.last().expect("parse keeps one"),
+            record,
+            counter,
+        )
+    }
+}
+
+fn parse_pieces(text: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => literal.push(chars.next().unwrap()),
+            '}' if chars.peek() == Some(&'}') => literal.push(chars.next().unwrap()),
+            '{' => {
+                let mut inner = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => inner.push(c),
+                        None => return Err(format!("unclosed placeholder {{{inner}")),
+                    }
+                }
+                if !literal.is_empty() {
+                    pieces.push(Piece::Literal(std::mem::take(&mut literal)));
+                }
+                pieces.push(Piece::Field(parse_field(&inner)?));
+            }
+            '}' => return Err("a lone '}': write '}}' for a literal brace".into()),
+            _ => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        pieces.push(Piece::Literal(literal));
+    }
+    Ok(pieces)
+}
+
+fn parse_field(inner: &str) -> Result<Field, String> {
+    let (spec, default) = match inner.split_once('|') {
+        Some((s, d)) => (s, Some(d.to_string())),
+        None => (inner, None),
+    };
+    if let Some(d) = &default {
+        if d.contains('/') || d.chars().any(char::is_control) {
+            return Err(format!(
+                "default {d:?} holds a separator or control character"
+            ));
+        }
+    }
+    let (name, width) = match spec.rsplit_once(':') {
+        Some((n, w)) => {
+            let w: usize = w
+                .parse()
+                .map_err(|_| format!("width {w:?} in {{{inner}}}"))?;
+            (n, Some(w.min(20)))
+        }
+        None => (spec, None),
+    };
+    let source = match name.trim() {
+        "position" => Source::Position,
+        "id" => Source::Id,
+        "key" => Source::Key,
+        "n" => Source::Counter,
+        other => {
+            let a = tag::parse(other).map_err(|e| format!("placeholder {{{inner}}}: {e}"))?;
+            Source::Attribute {
+                tag: a.tag,
+                name: a.name(),
+            }
+        }
+    };
+    Ok(Field {
+        source,
+        width,
+        default,
+    })
+}
+
+fn split_components(pieces: Vec<Piece>) -> Result<Vec<Vec<Piece>>, String> {
+    let mut components = vec![Vec::new()];
+    for piece in pieces {
+        match piece {
+            Piece::Literal(text) => {
+                let mut parts = text.split('/');
+                let first = parts.next().unwrap_or_default();
+                push_literal(components.last_mut().unwrap(), first);
+                for part in parts {
+                    components.push(Vec::new());
+                    push_literal(components.last_mut().unwrap(), part);
+                }
+            }
+            field => components.last_mut().unwrap().push(field),
+        }
+    }
+    if components.iter().any(Vec::is_empty) {
+        return Err("a layout has no empty folder names ('//' or a trailing '/')".into());
+    }
+    Ok(components)
+}
+
+fn push_literal(component: &mut Vec<Piece>, text: &str) {
+    if !text.is_empty() {
+        component.push(Piece::Literal(text.to_string()));
+    }
+}
+
+/// Checks what can be checked before any record: literal-only folders fully,
+/// the counter's place, and the literal start of every component.
+fn check_literal_component(comp: &[Piece], is_file: bool) -> Result<(), String> {
+    let has_counter = comp
+        .iter()
+        .any(|p| matches!(p, Piece::Field(f) if f.source == Source::Counter));
+    if has_counter && !is_file {
+        return Err("{n} counts files in a folder: use it in the file name only".into());
+    }
+    if let [Piece::Literal(first), ..] = comp {
+        if first.starts_with('.') {
+            return Err(format!(
+                "{first:?}: names starting with '.' are reserved for temp files"
+            ));
+        }
+    }
+    if comp.iter().all(|p| matches!(p, Piece::Literal(_))) {
+        let text: String = comp.iter().map(literal_text).collect();
+        check_component(&text)?;
+    }
+    Ok(())
+}
+
+fn literal_text(piece: &Piece) -> &str {
+    match piece {
+        Piece::Literal(t) => t,
+        Piece::Field(_) => "",
+    }
+}
+
+fn format_of(last: Option<&Piece>) -> Result<Format, String> {
+    match last {
+        Some(Piece::Literal(t)) if t.ends_with(".dcm") => Ok(Format::Dicom),
+        Some(Piece::Literal(t)) if t.ends_with(".json") => Ok(Format::Json),
+        _ => Err("the file name must end in a literal .dcm or .json".into()),
+    }
+}
+
+fn expand(comp: &[Piece], record: &Record, counter: u64) -> Result<String, String> {
+    let mut out = String::new();
+    for piece in comp {
+        match piece {
+            Piece::Literal(t) => out.push_str(t),
+            Piece::Field(f) => out.push_str(&value_of(f, record, counter)?),
+        }
+    }
+    check_component(&out)?;
+    Ok(out)
+}
+
+/// The sanitized text of one placeholder for one record.
+fn value_of(field: &Field, record: &Record, counter: u64) -> Result<String, String> {
+    let values = match &field.source {
+        Source::Position => vec![record.position.to_string()],
+        Source::Counter => vec![counter.to_string()],
+        Source::Id => vec![record.id.clone()],
+        Source::Key => vec![record.key.clone()],
+        Source::Attribute { tag, .. } => record.all_str(*tag),
+    };
+    let values: Vec<String> = values
+        .into_iter()
+        .filter(|v| !v.trim().is_empty())
+        .collect();
+    if values.is_empty() {
+        return match &field.default {
+            Some(d) => Ok(sanitize_default(d)),
+            None => Err(format!("no value for {{{}}}", field_name(field))),
+        };
+    }
+    let padded = values.iter().map(|v| pad(v, field.width));
+    Ok(padded.map(|v| sanitize(&v)).collect::<Vec<_>>().join("+"))
+}
+
+/// Defaults are the user's own text, so they are kept readable unless unsafe.
+fn sanitize_default(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        sanitize(text)
+    }
+}
+
+fn pad(value: &str, width: Option<usize>) -> String {
+    match width {
+        Some(w) if value.chars().all(|c| c.is_ascii_digit()) => format!("{value:0>w$}"),
+        _ => value.to_string(),
+    }
+}
+
+/// How a placeholder is named in messages.
+pub fn field_name(field: &Field) -> String {
+    match &field.source {
+        Source::Position => "position".into(),
+        Source::Id => "id".into(),
+        Source::Key => "key".into(),
+        Source::Counter => "n".into(),
+        Source::Attribute { name, .. } => name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(position: u64, id: &str, dataset: &str) -> Record {
+        let line = format!(
+            r#"{{"position":{position},"id":{},"key":"PatientID","dataset":{dataset}}}"#,
+            serde_json::to_string(id).unwrap()
+        );
+        Record::from_line(&line).unwrap()
+    }
+
+    fn study() -> Record {
+        record(
+            3,
+            "PX1",
+            r#"{"0020000D":{"vr":"UI","Value":["1.2.3"]},
+               "00080020":{"vr":"DA","Value":["20240102"]},
+               "00080061":{"vr":"CS","Value":["CT","MR"]}}"#,
+        )
+    }
+
+    fn place(t: &Template, r: &Record, n: u64) -> Result<String, String> {
+        let mut dirs = t.dirs(r)?;
+        dirs.push(t.file(r, n)?);
+        Ok(dirs.join("/"))
+    }
+
+    #[test]
+    fn seed_preset_numbers_files_per_position() {
+        let t = Template::from_layout("seed").unwrap();
+        assert_eq!(t.format, Format::Dicom);
+        assert_eq!(place(&t, &study(), 1).unwrap(), "3/rsp0001.dcm");
+        assert_eq!(place(&t, &study(), 12).unwrap(), "3/rsp0012.dcm");
+    }
+
+    #[test]
+    fn default_preset_is_by_patient_then_study() {
+        let t = Template::from_layout("default").unwrap();
+        assert_eq!(
+            place(&t, &study(), 1).unwrap(),
+            "PX1/20240102_CT+MR_1.2.3.dcm"
+        );
+        let bare = record(0, "PX2", r#"{"0020000D":{"vr":"UI","Value":["9.9"]}}"#);
+        assert_eq!(place(&t, &bare, 1).unwrap(), "PX2/nodate_none_9.9.dcm");
+    }
+
+    #[test]
+    fn tags_braces_and_json_format() {
+        let t = Template::parse("{0020,000D}/{{x}}{position:6}.json").unwrap();
+        assert_eq!(t.format, Format::Json);
+        assert_eq!(place(&t, &study(), 1).unwrap(), "1.2.3/{x}000003.json");
+    }
+
+    #[test]
+    fn missing_value_names_the_placeholder() {
+        let t = Template::parse("{StudyDescription}/{n}.dcm").unwrap();
+        let err = t.dirs(&study()).unwrap_err();
+        assert!(err.contains("StudyDescription"), "{err}");
+    }
+
+    #[test]
+    fn hostile_ids_stay_one_component() {
+        let t = Template::from_layout("default").unwrap();
+        for id in [
+            "../../etc",
+            "/abs",
+            "..",
+            ".",
+            "a\0b",
+            "a\nb",
+            "CON",
+            &"x".repeat(300),
+        ] {
+            let dirs = t.dirs(&record(0, id, r#"{"0020000D":{"vr":"UI","Value":["1"]}}"#));
+            let dirs = dirs.unwrap();
+            assert_eq!(dirs.len(), 1, "{id:?}");
+            assert!(check_component(&dirs[0]).is_ok(), "{id:?} -> {:?}", dirs[0]);
+        }
+    }
+
+    #[test]
+    fn bad_templates_are_refused() {
+        for bad in [
+            "/abs/{n}.dcm",
+            "{n}/x.dcm",
+            "a//{n}.dcm",
+            "../{n}.dcm",
+            "{id}/.hidden.dcm",
+            "{id}/{n}.txt",
+            "{NoSuchKeyword}.dcm",
+            "{id.dcm",
+            "a}.dcm",
+            "{id}/",
+        ] {
+            assert!(Template::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
