@@ -9,6 +9,7 @@ pub mod address;
 pub mod charset;
 pub mod cli;
 pub mod exit;
+pub mod find;
 pub mod id;
 pub mod input;
 pub mod logging;
