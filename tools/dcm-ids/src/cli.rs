@@ -45,7 +45,7 @@ pub struct Cli {
     #[arg(short = 'L', long)]
     pub follow: bool,
     /// Threads for reading files (default: all cores).
-    #[arg(short, long, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(short, long, env = "DCM_JOBS", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Write the paths of failed files to FILE, as --files-from reads them.
     #[arg(long, value_name = "FILE")]

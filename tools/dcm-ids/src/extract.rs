@@ -66,6 +66,12 @@ pub fn decode(raw: &[u8], charset: Option<&[u8]>, attribute: &Attribute) -> Outc
     let Some(first) = parts.iter().find(|p| !p.is_empty()) else {
         return Outcome::Nothing(format!("empty {}", attribute.name()));
     };
+    // No text VR allows control characters; one in an ID would split or
+    // merge lines of the ID stream downstream.
+    if first.chars().any(char::is_control) {
+        let why = format!("{} {first} holds a control character", attribute.name());
+        return Outcome::Nothing(why);
+    }
     if parts.len() > 1 {
         warnings.push(format!(
             "{} has {} values, taking the first non-empty one {first:?}",

@@ -12,7 +12,7 @@
 use std::io::{self, Read};
 
 use dicom_core::Tag;
-use flate2::read::DeflateDecoder;
+use flate2::read::{DeflateDecoder, ZlibDecoder};
 
 use crate::source::Source;
 
@@ -24,6 +24,10 @@ const CHARSET: Tag = Tag(0x0008, 0x0005);
 const MEDIA_SOP_CLASS: Tag = Tag(0x0002, 0x0002);
 const TRANSFER_SYNTAX: Tag = Tag(0x0002, 0x0010);
 const DICOMDIR_CLASS: &str = "1.2.840.10008.1.3.10";
+/// The longest first element (implicit VR) a file without preamble is
+/// believed to start with: group lengths, character sets and image types are
+/// far shorter.
+const FIRST_ELEMENT_MAX: u32 = 1024;
 /// Nesting deeper than this is taken as a damaged file, not a real data set.
 const MAX_DEPTH: u32 = 64;
 
@@ -69,15 +73,20 @@ impl From<io::Error> for ScanError {
 struct Encoding {
     explicit: bool,
     little: bool,
+    /// Inside a UN of undefined length, where each element shows by its
+    /// bytes whether it is explicit.
+    sniffed: bool,
 }
 
 const IMPLICIT_LE: Encoding = Encoding {
     explicit: false,
     little: true,
+    sniffed: false,
 };
 const EXPLICIT_LE: Encoding = Encoding {
     explicit: true,
     little: true,
+    sniffed: false,
 };
 
 /// One element header.
@@ -119,6 +128,7 @@ pub fn scan<R: Read>(input: R, target: Tag) -> Result<Scan, ScanError> {
             Encoding {
                 explicit: true,
                 little: false,
+                sniffed: false,
             },
             false,
         ),
@@ -127,8 +137,21 @@ pub fn scan<R: Read>(input: R, target: Tag) -> Result<Scan, ScanError> {
         None => (sniff(src.peek(8)?).unwrap_or(IMPLICIT_LE), false),
     };
     if deflated {
-        let rest = DeflateDecoder::new(src.into_reader());
-        return walk(&mut Source::new(rest), target, EXPLICIT_LE);
+        // PS3.5 A.5 asks for raw deflate; some writers add a zlib header.
+        let zlib = is_zlib_header(src.peek(2)?);
+        let rest = src.into_reader();
+        if zlib {
+            return walk(
+                &mut Source::new(ZlibDecoder::new(rest)),
+                target,
+                EXPLICIT_LE,
+            );
+        }
+        return walk(
+            &mut Source::new(DeflateDecoder::new(rest)),
+            target,
+            EXPLICIT_LE,
+        );
     }
     // Writers that declare one transfer syntax and write another exist; the
     // bytes win over the declaration where they are unambiguous.
@@ -288,7 +311,10 @@ fn skip_value<R: Read>(
     // An undefined-length UN holds its items in implicit VR little endian
     // (PS3.5 6.2.2), whatever the data set around it uses.
     let inner = if header.vr == Some(*b"UN") {
-        IMPLICIT_LE
+        Encoding {
+            sniffed: true,
+            ..IMPLICIT_LE
+        }
     } else {
         enc
     };
@@ -309,12 +335,29 @@ fn skip_value<R: Read>(
 /// Skips the elements of an undefined-length item up to its delimiter.
 fn skip_item<R: Read>(src: &mut Source<R>, enc: Encoding, depth: u32) -> Result<(), ScanError> {
     loop {
-        let header = read_header(src, enc)?.ok_or(ScanError::Truncated)?;
+        // Items of a UN sequence should be implicit VR, but writers that
+        // turned an explicit SQ into UN left them explicit: the bytes decide.
+        let here = if enc.sniffed {
+            let head = src.peek(8)?;
+            let explicit = head.len() >= 6 && is_vr([head[4], head[5]]);
+            Encoding { explicit, ..enc }
+        } else {
+            enc
+        };
+        let header = read_header(src, here)?.ok_or(ScanError::Truncated)?;
         if header.tag == ITEM_END {
             return Ok(());
         }
-        skip_value(src, &header, enc, depth)?;
+        skip_value(src, &header, here, depth)?;
     }
+}
+
+/// A zlib stream header (RFC 1950): deflate method, and a check sum over
+/// the two bytes that raw deflate data almost never passes.
+fn is_zlib_header(head: &[u8]) -> bool {
+    head.len() == 2
+        && head[0] & 0x0F == 8
+        && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0
 }
 
 fn group_of(head: &[u8]) -> u16 {
@@ -326,15 +369,27 @@ fn group_of(head: &[u8]) -> u16 {
     le.min(be)
 }
 
-/// Whether the first bytes of a file without preamble open a data set: an
-/// even group no later than the patient module, as every writer starts with
-/// the meta, identifying or patient groups.
+/// Whether the first bytes of a file without preamble open a data set. Every
+/// writer starts with the meta, identifying or patient group, and the first
+/// elements of those are short, so anything else (text, images, zeros, other
+/// binary formats) is not taken for DICOM and so never reported as damaged.
 fn looks_like_dataset(head: &[u8]) -> bool {
-    if head.len() < 8 {
+    if head.len() < 8 || !matches!(group_of(head), 0x0002 | 0x0008 | 0x0010) {
         return false;
     }
-    let group = group_of(head);
-    group % 2 == 0 && group <= 0x0010 && (sniff(head).is_some() || head[4..8] != [0; 4])
+    let Some(enc) = sniff(head) else {
+        return false;
+    };
+    if enc.explicit {
+        return true;
+    }
+    let quad = [head[4], head[5], head[6], head[7]];
+    let len = if enc.little {
+        u32::from_le_bytes(quad)
+    } else {
+        u32::from_be_bytes(quad)
+    };
+    len <= FIRST_ELEMENT_MAX
 }
 
 /// Guesses the encoding from an element header: explicit when bytes 4..6 are
@@ -348,6 +403,7 @@ fn sniff(head: &[u8]) -> Option<Encoding> {
     Some(Encoding {
         explicit: is_vr(vr),
         little,
+        sniffed: false,
     })
 }
 
@@ -358,4 +414,41 @@ fn is_vr(vr: [u8; 2]) -> bool {
         b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV",
     ];
     ALL.contains(&&vr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PATIENT_ID: Tag = Tag(0x0010, 0x0020);
+
+    #[test]
+    fn binary_that_starts_like_an_element_is_not_dicom() {
+        // An ICC profile: group 0000 and a "length" far past the end.
+        let icc = b"\0\0\x22\x38lcms\x04\0\0\0mntrRGB XYZ ";
+        assert_eq!(scan(&icc[..], PATIENT_ID).unwrap(), Scan::NotDicom);
+        // Group 0008, but an implicit first element of 1.8 GB.
+        let long = b"\x08\0\x05\0\0\0\0\x70rest";
+        assert_eq!(scan(&long[..], PATIENT_ID).unwrap(), Scan::NotDicom);
+    }
+
+    #[test]
+    fn bare_implicit_data_set_is_read() {
+        let mut file = b"\x10\0\x20\0\x04\0\0\0P01 ".to_vec();
+        file.extend_from_slice(b"\x10\0\x30\0\0\0\0\0");
+        let found = scan(&file[..], PATIENT_ID).unwrap();
+        let want = Scan::Found {
+            value: b"P01 ".to_vec(),
+            charset: None,
+        };
+        assert_eq!(found, want);
+    }
+
+    #[test]
+    fn zlib_header_is_told_from_raw_deflate() {
+        assert!(is_zlib_header(&[0x78, 0x9C]));
+        assert!(is_zlib_header(&[0x78, 0x01]));
+        // A raw stored block, as dcm-ids' tests write it.
+        assert!(!is_zlib_header(&[0x01, 0x10]));
+    }
 }

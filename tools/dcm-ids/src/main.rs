@@ -5,6 +5,7 @@ mod extract;
 mod header;
 mod output;
 mod paths;
+mod progress;
 mod report;
 mod run;
 mod source;
@@ -16,11 +17,14 @@ use std::process::ExitCode;
 use clap::Parser;
 use dcm_core::Exit;
 
+use crate::progress::Progress;
 use crate::run::{run, Stop, TOOL};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let quiet = cli.verbosity.quiet;
+    // A bar would hide among the per-file lines of -v; -q asks for silence.
+    let bar = cli.verbosity.level() == 0;
     dcm_core::logging::init(cli.verbosity.level());
     let config = match cli.into_config() {
         Ok(c) => c,
@@ -34,7 +38,9 @@ fn main() -> ExitCode {
             .num_threads(jobs)
             .build_global();
     }
-    match run(&config, std::io::stdin().lock(), std::io::stdout().lock()) {
+    let progress = Progress::new(bar);
+    let stdout = std::io::stdout().lock();
+    match run(&config, std::io::stdin().lock(), stdout, &progress) {
         Ok((exit, summary)) => {
             if !quiet {
                 eprintln!("{TOOL}: {summary}");

@@ -13,6 +13,7 @@ use crate::cli::{Config, Format};
 use crate::extract::{extract, Outcome};
 use crate::output::{write_new, write_table};
 use crate::paths::roots;
+use crate::progress::Progress;
 use crate::report::Report;
 use crate::unique::Unique;
 use crate::walk::{walk, Found};
@@ -60,8 +61,14 @@ impl From<io::Error> for Stop {
     }
 }
 
-/// Runs dcm-ids; `stdin` serves `--files-from -`.
-pub fn run<W: Write>(config: &Config, stdin: impl Read, out: W) -> Result<(Exit, Summary), Stop> {
+/// Runs dcm-ids; `stdin` serves `--files-from -`; `progress` is told of
+/// every batch.
+pub fn run<W: Write>(
+    config: &Config,
+    stdin: impl Read,
+    out: W,
+    progress: &Progress,
+) -> Result<(Exit, Summary), Stop> {
     let roots = roots(config, stdin).map_err(Stop::Fatal)?;
     let mut tally = Tally {
         config,
@@ -75,10 +82,15 @@ pub fn run<W: Write>(config: &Config, stdin: impl Read, out: W) -> Result<(Exit,
         let batch: Vec<Found> = found.by_ref().take(BATCH).collect();
         let outcomes: Vec<(PathBuf, Outcome)> =
             batch.into_par_iter().map(|f| read_one(f, config)).collect();
-        for (path, outcome) in outcomes {
-            tally.account(path, outcome)?;
-        }
+        let files = outcomes.len() as u64;
+        progress.suspend(|| {
+            outcomes
+                .into_iter()
+                .try_for_each(|(path, outcome)| tally.account(path, outcome))
+        })?;
+        progress.advance(files, tally.summary.ids);
     }
+    progress.finish();
     tally.finish()
 }
 
