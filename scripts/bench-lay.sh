@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# bench-lay.sh: files written per second by dcm-lay on N synthetic records
+# (default 50,000), against a minimal loop that writes the same bytes to the
+# same number of files with a temp name and a rename (no fsync in either):
+# tools/dcm-lay/examples/write_loop.rs, fed the files dcm-lay wrote. Prints
+# the ratio of the two times (issue 5's target: within 2x). Each side runs
+# RUNS times (default 3) on a fresh folder; the best time of each counts, so
+# other load on a shared machine counts as little as possible.
+set -euo pipefail
+USAGE='bench-lay.sh [RECORDS] [RUNS]   (env: CARGO, TMPDIR)'
+. "$(dirname "$0")/lib.sh"
+
+[ $# -le 2 ] || usage_error
+records=${1:-50000} runs=${2:-3}
+[[ $records =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]] \
+    || usage_error "RECORDS and RUNS must be positive numbers"
+cd "$SCRIPTS_DIR/.."
+${CARGO:-cargo} build --quiet --release -p dcm-lay --bin dcm-lay --example write_loop
+lay=target/release/dcm-lay loop=target/release/examples/write_loop
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-lay.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# Five studies per patient, with the attributes dcm-find returns by default
+# and a Latin-1 or UTF-8 name now and then, as from a real PACS.
+python3 - "$records" >"$work/records.jsonl" <<'PY'
+import json, sys
+names = ["Smith^John", "Müller^Åse", "Dvořák^Antonín", "Nowak^Zofia", "Ng^Li"]
+mods = [["CT"], ["MR"], ["CT", "PT"], ["US"], ["DX"]]
+def el(vr, *values):
+    return {"vr": vr, "Value": list(values)}
+for i in range(int(sys.argv[1])):
+    p, s = divmod(i, 5)
+    pid = "PAT%07d" % p
+    ds = {
+        "00080005": el("CS", "ISO_IR 192"),
+        "00080020": el("DA", "2024%02d%02d" % (1 + s, 1 + p % 28)),
+        "00080030": el("TM", "101500"),
+        "00080050": el("SH", "ACC%08d" % i),
+        "00080052": el("CS", "STUDY"),
+        "00080061": el("CS", *mods[(p + s) % 5]),
+        "00080080": el("LO", "Universitätsklinikum Köln"),
+        "00080090": el("PN", {"Alphabetic": "Doe^Jane"}),
+        "00081030": el("LO", "Study %d of patient %d" % (s, p)),
+        "00100010": el("PN", {"Alphabetic": names[p % 5]}),
+        "00100020": el("LO", pid),
+        "0020000D": el("UI", "1.2.826.0.1.3680043.8.498.%d.%d" % (p + 1, s + 1)),
+        "00200010": el("SH", str(s + 1)),
+        "00201206": el("IS", s + 1),
+        "00201208": el("IS", 10 * (s + 1)),
+    }
+    print(json.dumps({"position": p, "id": pid, "key": "PatientID", "dataset": ds},
+                     ensure_ascii=False, separators=(",", ":")))
+PY
+
+now() { date +%s.%N; }
+best() { sort -g | head -n 1; }
+# div A B FORMAT: A / B, printed with a printf FORMAT.
+div() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { printf f, a / b }'; }
+
+# Runs alternate, each into a folder of its own, and nothing is deleted until
+# the end: ext4 makes creating files slow for a while after many deletions,
+# which would favour whichever side ran later.
+for i in $(seq "$runs"); do
+    start=$(now)
+    "$lay" -q --layout seed --input "$work/records.jsonl" "$work/lay$i" 2>"$work/lay.log" \
+        || { cat "$work/lay.log" >&2; die "dcm-lay failed"; }
+    awk -v a="$(now)" -v b="$start" 'BEGIN { print a - b }' >>"$work/lay.times"
+    # The baseline writes exactly what dcm-lay wrote, manifest.csv included.
+    "$loop" "$work/lay1" "$work/loop$i" | cut -d' ' -f1 >>"$work/loop.times"
+done
+files=$(find "$work/lay1" -type f -name '*.dcm' | wc -l)
+[ "$files" -eq "$records" ] || die "dcm-lay wrote $files files for $records records"
+
+lay_s=$(best <"$work/lay.times") loop_s=$(best <"$work/loop.times")
+bytes=$(du -sb "$work/lay1" | cut -f1)
+printf '%s: %d records, %d files, %d bytes, best of %d runs\n' \
+    "$PROG" "$records" "$files" "$bytes" "$runs"
+say "dcm-lay      $(div "$files" "$lay_s" %.0f) files/s ($lay_s s)"
+say "write loop   $(div "$files" "$loop_s" %.0f) files/s ($loop_s s)"
+say "ratio dcm-lay / write loop: $(div "$lay_s" "$loop_s" %.2f)x (target: within 2x)"
