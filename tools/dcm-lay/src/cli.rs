@@ -16,7 +16,8 @@ Layouts:
   seed     {position}/rsp{n:4}.dcm   (the old job's tree)
   Placeholders: {position} {id} {key} {n} (per-folder counter), any keyword or
   gggg,eeee; {name:4} zero-pads, {name|text} gives a default. A name ending in
-  .dcm writes DICOM Part 10, .json the DICOM JSON model.
+  .dcm writes DICOM Part 10, .json the DICOM JSON model. {n} is stable across
+  runs: a study listed in manifest.csv keeps its name; new ones take free numbers.
 
 Examples:
   dcm-find PACS@pacs:104 < ids.txt | dcm-lay --layout seed /tmp/pullStudiesX
@@ -47,6 +48,17 @@ pub struct Cli {
     #[arg(long)]
     pub overwrite: bool,
 
+    /// Remove files of earlier runs that this run no longer produces.
+    ///
+    /// Only files listed in ROOT/manifest.csv are removed, and only those of
+    /// a (position, ID) that this run read records for and laid out without
+    /// failure: a rerun of a subset prunes within that subset only, and an ID
+    /// that now has no studies sends no record, so its old files stay. A run
+    /// that stops early or reads a line that is not a record prunes nothing.
+    /// Folders are kept; nothing that the manifest does not list is deleted.
+    #[arg(long)]
+    pub prune: bool,
+
     /// Write the record lines that failed to FILE, as they were read.
     #[arg(long, value_name = "FILE")]
     pub failed: Option<PathBuf>,
@@ -72,6 +84,7 @@ impl Cli {
             template: self.layout,
             input,
             overwrite: self.overwrite,
+            prune: self.prune,
             failed: self.failed,
             verbosity: self.verbose.min(100) as i8 - self.quiet.min(100) as i8,
         }

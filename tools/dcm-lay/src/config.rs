@@ -11,6 +11,16 @@ pub enum Input {
     File(PathBuf),
 }
 
+impl Input {
+    /// How messages name the input.
+    pub fn shown(&self) -> String {
+        match self {
+            Input::Stdin => "stdin".into(),
+            Input::File(path) => path.display().to_string(),
+        }
+    }
+}
+
 /// Everything one run needs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -22,6 +32,9 @@ pub struct Config {
     pub input: Input,
     /// Replace files that exist with different content.
     pub overwrite: bool,
+    /// Remove listed files of the (position, ID)s seen that the run no
+    /// longer produces (see `prune`).
+    pub prune: bool,
     /// Where failed record lines go, verbatim.
     pub failed: Option<PathBuf>,
     /// Count of `-v` minus count of `-q`.

@@ -7,7 +7,10 @@
 pub mod cli;
 pub mod config;
 pub mod encode;
+pub mod lines;
 pub mod manifest;
+pub mod numbering;
+pub mod prune;
 pub mod run;
 pub mod sanitize;
 pub mod template;

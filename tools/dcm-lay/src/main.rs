@@ -1,8 +1,10 @@
-//! `dcm-lay`: parse the command line, set up logging, run, exit.
+//! `dcm-lay`: parse the command line, set up logging and Ctrl-C, run, exit.
 
 use std::fs::File;
-use std::io::{self, BufReader, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use clap::Parser;
 use dcm_core::message::report;
@@ -11,14 +13,21 @@ use dcm_lay::cli::Cli;
 use dcm_lay::config::{Config, Input};
 use dcm_lay::run::{run, TOOL};
 
+/// Large reads: a record line is about 1 KiB and there may be millions.
+const READ_BUFFER: usize = 1 << 16;
+
 fn main() -> ExitCode {
     let config = Cli::parse().into_config();
     dcm_core::logging::init(config.verbosity);
-    start(&config).into()
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_signal = Arc::clone(&stop);
+    // Without a handler Ctrl-C still ends the tool, only without the manifest.
+    let _ = ctrlc::set_handler(move || on_signal.store(true, Ordering::Relaxed));
+    start(&config, &stop).into()
 }
 
 /// Opens the input and the failed list, then runs.
-fn start(config: &Config) -> Exit {
+fn start(config: &Config, stop: &AtomicBool) -> Exit {
     let mut failed: Box<dyn Write> = match &config.failed {
         None => Box::new(io::sink()),
         Some(path) => match File::create(path) {
@@ -26,22 +35,24 @@ fn start(config: &Config) -> Exit {
             Err(e) => return usage(&path.display().to_string(), &format!("creating: {e}")),
         },
     };
-    let exit = match &config.input {
+    let input: Box<dyn BufRead + Send> = match &config.input {
         Input::Stdin if io::stdin().is_terminal() => {
             return usage(
                 "stdin",
                 "is a terminal; pipe records in or give --input FILE",
             )
         }
-        Input::Stdin => run(config, &mut io::stdin().lock(), &mut failed),
+        Input::Stdin => Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin())),
         Input::File(path) => match File::open(path) {
-            Ok(f) => run(config, &mut BufReader::new(f), &mut failed),
+            Ok(f) => Box::new(BufReader::with_capacity(READ_BUFFER, f)),
             Err(e) => return usage(&path.display().to_string(), &format!("opening: {e}")),
         },
     };
+    let exit = run(config, input, &mut failed, stop);
     if let Err(e) = failed.flush() {
-        report(TOOL, "--failed", &format!("writing: {e}"));
-        return Exit::Fatal;
+        let shown = config.failed.as_ref().map(|p| p.display().to_string());
+        report(TOOL, &shown.unwrap_or_default(), &format!("writing: {e}"));
+        return exit.worst(Exit::Fatal);
     }
     exit
 }

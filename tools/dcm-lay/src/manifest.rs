@@ -6,7 +6,7 @@
 //! writes it back atomically, sorted by position then path, so a full run and
 //! a subset rerun leave the same manifest.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -34,7 +34,7 @@ pub const HEADER: [&str; 8] = [
 /// Why the manifest could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
-    #[error("reading {path}: {source}")]
+    #[error("{path}: reading: {source}")]
     Read { path: String, source: csv::Error },
     #[error("{path}: unexpected header; not a manifest of this tool")]
     Header { path: String },
@@ -42,10 +42,23 @@ pub enum ManifestError {
     Write(#[from] TreeError),
 }
 
-/// The rows, keyed by (position, path) so they come out sorted.
+/// The rows, keyed by (position, path) so they come out sorted, with the
+/// position of each path so that replacing a row needs no scan.
 #[derive(Debug, Default)]
 pub struct Manifest {
     rows: BTreeMap<(u64, String), Vec<String>>,
+    positions: HashMap<String, u64>,
+}
+
+/// One row, as the numbering and pruning read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry<'a> {
+    /// Relative to ROOT, `/`-separated.
+    pub path: &'a str,
+    pub position: u64,
+    pub id: &'a str,
+    /// StudyInstanceUID (values joined with `\`), empty when the record had none.
+    pub uid: &'a str,
 }
 
 impl Manifest {
@@ -71,7 +84,7 @@ impl Manifest {
         for row in reader.records() {
             let row: Vec<String> = row.map_err(read_err)?.iter().map(str::to_string).collect();
             let position = row[1].parse().unwrap_or(u64::MAX);
-            manifest.rows.insert((position, row[0].clone()), row);
+            manifest.insert(position, row);
         }
         Ok(manifest)
     }
@@ -89,9 +102,32 @@ impl Manifest {
             all(tags::MODALITIES_IN_STUDY),
             all(tags::INSTITUTION_NAME),
         ];
-        self.rows.retain(|(_, path), _| path != relative);
-        self.rows
-            .insert((record.position, relative.to_string()), row);
+        self.remove(relative);
+        self.insert(record.position, row);
+    }
+
+    fn insert(&mut self, position: u64, row: Vec<String>) {
+        if let Some(old) = self.positions.insert(row[0].clone(), position) {
+            self.rows.remove(&(old, row[0].clone()));
+        }
+        self.rows.insert((position, row[0].clone()), row);
+    }
+
+    /// Drops the row of one file, if there is one.
+    pub fn remove(&mut self, relative: &str) {
+        if let Some(position) = self.positions.remove(relative) {
+            self.rows.remove(&(position, relative.to_string()));
+        }
+    }
+
+    /// The rows, sorted by position then path.
+    pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
+        self.rows.iter().map(|((position, _), row)| Entry {
+            path: &row[0],
+            position: *position,
+            id: &row[2],
+            uid: &row[4],
+        })
     }
 
     /// The CSV text.

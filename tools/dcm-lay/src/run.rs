@@ -1,5 +1,6 @@
 //! One run: read record lines, keep each study once, place and write each
-//! record, report failures per line, and end with the manifest and a summary.
+//! record, report failures per line, and end with pruning (when asked), the
+//! manifest and a summary.
 //!
 //! The rule for a study that arrives more than once: the key is (position,
 //! StudyInstanceUID), or (position, the whole data set) for a record without
@@ -9,17 +10,27 @@
 //! folder answers "what does the PACS hold for this ID" and a rerun of a
 //! subset must fill the same places as a full run; a warning names the
 //! position that had it first.
+//!
+//! On an interrupt (the `stop` flag) the file being written is finished (a
+//! write is one temp file and a rename), the lines already read but not laid
+//! out go to `--failed`, and the manifest is written; lines the producer has
+//! not sent yet are not waited for.
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, Write};
+use std::fmt::Display;
+use std::io::{BufRead, Write};
+use std::sync::atomic::AtomicBool;
 
-use dcm_core::message::report;
+use dcm_core::message::{escape, report};
 use dcm_core::{Exit, Record};
 use dicom_dictionary_std::tags;
 
 use crate::config::Config;
 use crate::encode::{encode, EncodeError};
+use crate::lines::{Lines, Next};
 use crate::manifest::{Manifest, ManifestError};
+use crate::numbering::Numbering;
+use crate::prune::{prune, Scope};
 use crate::tree::{remove_stale_temps, Outcome, Tree, TreeError};
 
 /// The tool's name in messages.
@@ -33,7 +44,11 @@ pub struct Counts {
     pub replaced: u64,
     pub identical: u64,
     pub duplicates: u64,
+    pub pruned: u64,
     pub failed: u64,
+    /// Lines read but not laid out because of an interrupt.
+    pub unfinished: u64,
+    pub interrupted: bool,
 }
 
 /// Why one record line was not laid out.
@@ -43,6 +58,8 @@ pub enum LineError {
     NotUtf8,
     #[error("not a record: {0}")]
     NotARecord(serde_json::Error),
+    #[error("cut short: the input ended inside this line (was its producer killed?): {0}")]
+    Cut(String),
     #[error("layout: {0}")]
     Layout(String),
     #[error("{0}")]
@@ -77,26 +94,37 @@ struct Layer<'a> {
     config: &'a Config,
     tree: Tree,
     manifest: Manifest,
-    counters: HashMap<Vec<String>, u64>,
+    numbering: Numbering,
+    scope: Scope,
     seen: HashMap<(u64, String), String>,
     first_position: HashMap<String, u64>,
 }
 
-/// Runs dcm-lay over `input`, writing failed lines to `failed`.
-pub fn run(config: &Config, input: &mut dyn BufRead, failed: &mut dyn Write) -> Exit {
+/// Runs dcm-lay over `input`, writing failed lines to `failed`; `stop` is
+/// the interrupt flag (set by the Ctrl-C handler).
+pub fn run(
+    config: &Config,
+    input: Box<dyn BufRead + Send>,
+    failed: &mut dyn Write,
+    stop: &AtomicBool,
+) -> Exit {
     let mut counts = Counts::default();
+    let mut lines = Lines::spawn(input);
     let mut layer = match Layer::open(config) {
         Ok(layer) => layer,
         Err(e) => {
-            report(TOOL, "output", &e.to_string());
-            let _ = io::copy(input, failed);
+            fatal(&e);
+            list_rest(&mut lines, failed, stop);
             return Exit::Fatal;
         }
     };
-    let mut exit = layer.lay_all(input, failed, &mut counts);
+    let mut exit = layer.lay_all(&mut lines, failed, &mut counts, stop);
+    if config.prune {
+        exit = exit.worst(layer.prune(exit, &mut counts));
+    }
     if let Err(e) = layer.manifest.save(layer.tree.root()) {
-        report(TOOL, "manifest", &e.to_string());
-        exit = Exit::Fatal;
+        fatal(&e);
+        exit = exit.worst(Exit::Fatal);
     }
     eprintln!("{}", summary(&counts));
     exit.worst(Exit::from_failures(counts.failed))
@@ -104,11 +132,46 @@ pub fn run(config: &Config, input: &mut dyn BufRead, failed: &mut dyn Write) -> 
 
 /// The one summary line.
 pub fn summary(c: &Counts) -> String {
-    format!(
-        "{TOOL}: done: {} records, {} written, {} replaced, {} identical skipped, \
-         {} duplicates, {} failed",
-        c.records, c.written, c.replaced, c.identical, c.duplicates, c.failed
-    )
+    let mut line = format!(
+        "{TOOL}: {} records, {} written, {} replaced, {} identical skipped, \
+         {} duplicates, {} pruned, {} failed",
+        c.records, c.written, c.replaced, c.identical, c.duplicates, c.pruned, c.failed
+    );
+    if c.interrupted {
+        line.push_str(&format!(
+            ", interrupted ({} lines read but not laid out)",
+            c.unfinished
+        ));
+    }
+    line
+}
+
+/// Reports an error that ends the run; its message starts with the path.
+fn fatal(e: &dyn Display) {
+    eprintln!("{TOOL}: {}", escape(&e.to_string()));
+}
+
+/// After a fatal error: every line not laid out goes to `failed`, as the
+/// design asks, until the input ends or an interrupt.
+fn list_rest(lines: &mut Lines, failed: &mut dyn Write, stop: &AtomicBool) {
+    loop {
+        match lines.next(stop) {
+            Next::Line { raw, .. } => write_line(failed, &raw),
+            Next::Interrupted => {
+                lines
+                    .pending()
+                    .iter()
+                    .for_each(|raw| write_line(failed, raw));
+                return;
+            }
+            Next::End | Next::Failed(_) => return,
+        }
+    }
+}
+
+fn write_line(failed: &mut dyn Write, raw: &[u8]) {
+    // A failed list that cannot be written is reported when main flushes it.
+    let _ = failed.write_all(raw).and_then(|()| failed.write_all(b"\n"));
 }
 
 impl<'a> Layer<'a> {
@@ -122,72 +185,109 @@ impl<'a> Layer<'a> {
         Ok(Layer {
             config,
             tree,
+            numbering: Numbering::new(&manifest),
             manifest,
-            counters: HashMap::new(),
+            scope: Scope::default(),
             seen: HashMap::new(),
             first_position: HashMap::new(),
         })
     }
 
-    /// Lays out every line; stops at the first fatal error, listing the rest
-    /// of the input in `failed`.
-    fn lay_all(&mut self, input: &mut dyn BufRead, failed: &mut dyn Write, c: &mut Counts) -> Exit {
-        let mut number = 0u64;
-        let mut raw = Vec::new();
+    /// Lays out every line; stops at the first fatal error (listing the rest
+    /// of the input in `failed`) or at an interrupt.
+    fn lay_all(
+        &mut self,
+        lines: &mut Lines,
+        failed: &mut dyn Write,
+        c: &mut Counts,
+        stop: &AtomicBool,
+    ) -> Exit {
         loop {
-            raw.clear();
-            match input.read_until(b'\n', &mut raw) {
-                Ok(0) => return Exit::Ok,
-                Ok(_) => {}
-                Err(e) => {
-                    report(TOOL, "input", &format!("reading: {e}"));
+            let (number, raw, cut) = match lines.next(stop) {
+                Next::Line { number, raw, cut } => (number, raw, cut),
+                Next::End => return Exit::Ok,
+                Next::Failed(e) => {
+                    report(TOOL, &self.config.input.shown(), &format!("reading: {e}"));
+                    self.scope.failed(None);
                     return Exit::Fatal;
                 }
-            }
-            number += 1;
-            trim_newline(&mut raw);
+                Next::Interrupted => return self.interrupted(lines, failed, c),
+            };
             if raw.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             c.records += 1;
-            match self.lay_line(&raw) {
+            match self.lay_line(&raw, cut) {
                 Ok(Done::File(Outcome::Written)) => c.written += 1,
                 Ok(Done::File(Outcome::Replaced)) => c.replaced += 1,
                 Ok(Done::File(Outcome::Identical)) => c.identical += 1,
                 Ok(Done::Duplicate) => c.duplicates += 1,
                 Err(e) => {
-                    report(TOOL, &format!("line {number}"), &e.to_string());
                     c.failed += 1;
-                    let _ = failed
-                        .write_all(&raw)
-                        .and_then(|()| failed.write_all(b"\n"));
+                    write_line(failed, &raw);
                     if e.is_fatal() {
-                        let _ = io::copy(input, failed);
+                        fatal(&e);
+                        list_rest(lines, failed, stop);
                         return Exit::Fatal;
                     }
+                    report(TOOL, &format!("line {number}"), &e.to_string());
                 }
             }
         }
     }
 
-    fn lay_line(&mut self, raw: &[u8]) -> Result<Done, LineError> {
-        let text = std::str::from_utf8(raw).map_err(|_| LineError::NotUtf8)?;
-        let record = Record::from_line(text).map_err(LineError::NotARecord)?;
-        if !self.first_time(&record) {
+    fn interrupted(&mut self, lines: &mut Lines, failed: &mut dyn Write, c: &mut Counts) -> Exit {
+        c.interrupted = true;
+        for raw in lines.pending() {
+            if !raw.iter().all(u8::is_ascii_whitespace) {
+                write_line(failed, &raw);
+                c.unfinished += 1;
+            }
+        }
+        Exit::Interrupted
+    }
+
+    fn lay_line(&mut self, raw: &[u8], cut: bool) -> Result<Done, LineError> {
+        let record = parse(raw, cut).inspect_err(|_| self.scope.failed(None))?;
+        self.scope.saw(&record);
+        self.lay_record(&record)
+            .inspect_err(|_| self.scope.failed(Some(&record)))
+    }
+
+    fn lay_record(&mut self, record: &Record) -> Result<Done, LineError> {
+        if !self.first_time(record) {
             return Ok(Done::Duplicate);
         }
         let template = &self.config.template;
-        let dirs = template.dirs(&record).map_err(LineError::Layout)?;
-        let counter = self.counters.entry(dirs.clone()).or_insert(0);
-        *counter += 1;
-        let file = template
-            .file(&record, *counter)
-            .map_err(LineError::Layout)?;
-        let bytes = encode(&record, template.format)?;
+        let dirs = template.dirs(record).map_err(LineError::Layout)?;
+        let file = if template.has_counter() {
+            let uid = record.all_str(tags::STUDY_INSTANCE_UID).join("\\");
+            self.numbering.name(template, record, &dirs, &uid)
+        } else {
+            template.file(record, 0)
+        };
+        let file = file.map_err(LineError::Layout)?;
+        let bytes = encode(record, template.format)?;
         let outcome = self.tree.put(&dirs, &file, &bytes)?;
         let relative = [dirs.as_slice(), &[file]].concat().join("/");
-        self.manifest.upsert(&relative, &record);
+        self.manifest.upsert(&relative, record);
+        self.scope.produced(relative);
         Ok(Done::File(outcome))
+    }
+
+    /// Prunes when the run went through (see `prune`); exit 1 when a listed
+    /// file could not be removed.
+    fn prune(&mut self, exit: Exit, c: &mut Counts) -> Exit {
+        if exit > Exit::SomeFailed || !self.scope.usable() {
+            tracing::warn!(
+                "--prune: nothing pruned: the run stopped early or read a line that is \
+                 not a record"
+            );
+            return Exit::Ok;
+        }
+        let pruned = prune(self.tree.root(), &mut self.manifest, &self.scope);
+        c.pruned = pruned.removed;
+        Exit::from_failures(pruned.failed)
     }
 
     /// Applies the duplicate rule of the module doc; true for a first arrival.
@@ -225,11 +325,13 @@ impl<'a> Layer<'a> {
     }
 }
 
-fn trim_newline(raw: &mut Vec<u8>) {
-    if raw.last() == Some(&b'\n') {
-        raw.pop();
-    }
-    if raw.last() == Some(&b'\r') {
-        raw.pop();
+/// One line as a record; a line the input ended inside gets its own message.
+fn parse(raw: &[u8], cut: bool) -> Result<Record, LineError> {
+    let record = std::str::from_utf8(raw)
+        .map_err(|_| LineError::NotUtf8)
+        .and_then(|text| Record::from_line(text).map_err(LineError::NotARecord));
+    match record {
+        Err(e) if cut => Err(LineError::Cut(e.to_string())),
+        other => other,
     }
 }

@@ -132,6 +132,34 @@ impl Template {
         dirs.iter().map(|c| expand(c, record, 0)).collect()
     }
 
+    /// Whether the file name holds the per-folder counter `{n}`.
+    pub fn has_counter(&self) -> bool {
+        let file = self.components.last().expect("parse keeps one");
+        file.iter()
+            .any(|p| matches!(p, Piece::Field(f) if f.source == Source::Counter))
+    }
+
+    /// The counter that gives `name` as this record's file name, if any: how
+    /// a rerun recognises the name an earlier run gave a study.
+    pub fn counter_of(&self, record: &Record, name: &str) -> Option<u64> {
+        let file = self.components.last().expect("parse keeps one");
+        let mut prefix = String::new();
+        for piece in file {
+            match piece {
+                Piece::Literal(t) => prefix.push_str(t),
+                Piece::Field(f) if f.source == Source::Counter => break,
+                Piece::Field(f) => prefix.push_str(&value_of(f, record, 0).ok()?),
+            }
+        }
+        let rest = name.strip_prefix(&prefix)?;
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        // A field right after `{n}` may start with digits too: try every cut.
+        (1..=digits.min(20)).find_map(|end| {
+            let n: u64 = rest[..end].parse().ok().filter(|n| *n > 0)?;
+            (self.file(record, n).ok()? == name).then_some(n)
+        })
+    }
+
     /// The file name, given the per-folder counter.
     pub fn file(&self, record: &Record, counter: u64) -> Result<String, String> {
         expand(
@@ -395,6 +423,19 @@ mod tests {
         let t = Template::parse("{0020,000D}/{{x}}{position:6}.json").unwrap();
         assert_eq!(t.format, Format::Json);
         assert_eq!(place(&t, &study(), 1).unwrap(), "1.2.3/{x}000003.json");
+    }
+
+    #[test]
+    fn counter_of_inverts_the_file_name() {
+        let seed = Template::from_layout("seed").unwrap();
+        assert!(seed.has_counter());
+        assert_eq!(seed.counter_of(&study(), "rsp0012.dcm"), Some(12));
+        assert_eq!(seed.counter_of(&study(), "rsp12.dcm"), None);
+        assert_eq!(seed.counter_of(&study(), "rsp0000.dcm"), None);
+        assert_eq!(seed.counter_of(&study(), "x0001.dcm"), None);
+        let t = Template::parse("{id}/{n}{StudyDate}.json").unwrap();
+        assert_eq!(t.counter_of(&study(), "320240102.json"), Some(3));
+        assert!(!Template::from_layout("default").unwrap().has_counter());
     }
 
     #[test]

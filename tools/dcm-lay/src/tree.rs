@@ -41,7 +41,7 @@ pub enum TreeError {
     Conflict(String),
     #[error("{0}: written earlier in this run from a different record")]
     TakenThisRun(String),
-    #[error("{step} {path}: {source}")]
+    #[error("{path}: {step}: {source}")]
     Io {
         step: &'static str,
         path: String,

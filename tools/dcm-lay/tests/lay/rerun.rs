@@ -1,0 +1,124 @@
+//! Reruns on a tree that earlier runs wrote: stable `{n}` and `--prune`.
+
+use std::fs;
+
+use dcm_core::Exit;
+
+use crate::common::{assert_same_tree, config, lay, lay_with, listing, record};
+
+fn position0(uids: &[&str]) -> String {
+    let lines: Vec<String> = uids.iter().map(|u| record(0, "A", u, "N")).collect();
+    lines.join("\n")
+}
+
+#[test]
+fn some_records_of_a_position_land_on_the_full_runs_names() {
+    let full = tempfile::tempdir().unwrap();
+    let reference = tempfile::tempdir().unwrap();
+    assert_eq!(
+        lay(full.path(), "seed", false, &position0(&["a", "b", "c"])).0,
+        Exit::Ok
+    );
+    assert_eq!(
+        lay(
+            reference.path(),
+            "seed",
+            false,
+            &position0(&["a", "b", "c"])
+        )
+        .0,
+        Exit::Ok
+    );
+    // Only the third study: it is found under rsp0003, not written as rsp0001.
+    let (exit, failed) = lay(full.path(), "seed", false, &position0(&["c"]));
+    assert_eq!((exit, failed.as_str()), (Exit::Ok, ""));
+    assert_same_tree(reference.path(), full.path());
+    // A new study takes the next free number, and keeps it on the next rerun.
+    assert_eq!(
+        lay(full.path(), "seed", false, &position0(&["d", "b"])).0,
+        Exit::Ok
+    );
+    assert_eq!(
+        lay(full.path(), "seed", false, &position0(&["d"])).0,
+        Exit::Ok
+    );
+    let names: Vec<String> = listing(full.path())
+        .into_iter()
+        .filter(|n| n.starts_with("0/"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "0/rsp0001.dcm",
+            "0/rsp0002.dcm",
+            "0/rsp0003.dcm",
+            "0/rsp0004.dcm"
+        ]
+    );
+    let manifest = fs::read_to_string(full.path().join("manifest.csv")).unwrap();
+    assert!(manifest.contains("0/rsp0004.dcm,0,A,,d,"), "{manifest}");
+}
+
+#[test]
+fn prune_removes_only_listed_files_of_positions_the_run_saw() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let first = format!(
+        "{}\n{}",
+        position0(&["a", "b", "c"]),
+        record(1, "B", "d", "N")
+    );
+    assert_eq!(lay(root, "seed", false, &first).0, Exit::Ok);
+    fs::write(root.join("0/notes.txt"), b"mine").unwrap();
+    let mut prune = config(root, "seed", false);
+    prune.prune = true;
+    // A line that is not a record hides its position: nothing is pruned.
+    let cut = format!("{}\n{{\"position\":0,", position0(&["a", "c"]));
+    assert_eq!(lay_with(&prune, &cut).0, Exit::SomeFailed);
+    assert!(root.join("0/rsp0002.dcm").exists());
+    // Study b is gone from the PACS; position 1 was not asked for this time.
+    assert_eq!(lay_with(&prune, &position0(&["a", "c"])).0, Exit::Ok);
+    let want = [
+        "0",
+        "0/notes.txt",
+        "0/rsp0001.dcm",
+        "0/rsp0003.dcm",
+        "1",
+        "1/rsp0001.dcm",
+        "manifest.csv",
+    ];
+    assert_eq!(listing(root), want);
+    let manifest = fs::read_to_string(root.join("manifest.csv")).unwrap();
+    assert!(!manifest.contains("rsp0002") && manifest.contains("1/rsp0001.dcm"));
+    // Without --prune nothing is deleted, whatever the run produces.
+    assert_eq!(lay(root, "seed", false, &position0(&["c"])).0, Exit::Ok);
+    assert!(root.join("0/rsp0001.dcm").exists());
+}
+
+#[test]
+fn full_run_and_failed_position_rerun_give_identical_trees() {
+    let full = tempfile::tempdir().unwrap();
+    let partial = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (0..4)
+        .flat_map(|p| (0..3).map(move |s| record(p, &format!("P{p}"), &format!("{p}.{s}"), "N")))
+        .collect();
+    assert_eq!(
+        lay(full.path(), "seed", false, &lines.join("\n")).0,
+        Exit::Ok
+    );
+    let (rest, p2): (Vec<String>, Vec<String>) =
+        lines.into_iter().partition(|l| !l.contains("\"P2\""));
+    assert_eq!(
+        lay(partial.path(), "seed", false, &rest.join("\n")).0,
+        Exit::Ok
+    );
+    // The failed ID's records, then the whole input again: nothing changes.
+    assert_eq!(
+        lay(partial.path(), "seed", false, &p2.join("\n")).0,
+        Exit::Ok
+    );
+    assert_same_tree(full.path(), partial.path());
+    let all = [rest, p2].concat().join("\n");
+    assert_eq!(lay(partial.path(), "seed", false, &all).0, Exit::Ok);
+    assert_same_tree(full.path(), partial.path());
+}
