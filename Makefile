@@ -6,7 +6,7 @@ DESTDIR ?=
 CARGO ?= cargo
 TOOLS := dcm-ids dcm-find dcm-lay
 
-.PHONY: all build release deps test unit lint demo bench install uninstall clean
+.PHONY: all build release deps test unit lint demo bench faults install uninstall clean
 
 all: build
 
@@ -39,6 +39,12 @@ demo: deps release
 
 bench: deps release
 	scripts/netns.sh scripts/bench.sh
+
+# Whole-pipeline fault runs against a local Orthanc (FAULTS.md); as root for
+# the network and mount namespaces. CI runs FAULTS_ARGS=--small.
+FAULTS_ARGS ?=
+faults: deps release
+	scripts/netns.sh scripts/faults.sh $(FAULTS_ARGS)
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dcm-tools/scripts

@@ -4,9 +4,11 @@
 # any DICOM files), looked up in the PACS, laid out in the old job's tree under
 # /tmp/pullStudies<INSTITUTION>. Inputs that fail are listed next to the tree
 # (.failed-files, .failed-ids, .failed-records), each in the format its stage
-# reads, so `dcm-find --failed ... < /tmp/pullStudiesX.failed-ids | dcm-lay ...`
-# retries only those. Exit status: the worst stage's, as design.md section 2
-# defines it (0 all done, 1 some failed, 2 fatal or usage, 130 interrupted).
+# reads, so `dcm-find --numbered ... < /tmp/pullStudiesX.failed-ids | dcm-lay
+# --layout seed ...` retries only those. The ID stream is numbered
+# (POSITION<TAB>ID), so a retried ID keeps its place, and its folder. Exit
+# status: the worst stage's, as design.md section 2 defines it (0 all done,
+# 1 some failed, 2 fatal or usage, 130 interrupted).
 set -euo pipefail
 USAGE='parse-all-patients.sh [INSTITUTION]   (env: DCM_PACS=AE@HOST:PORT, DCM_CALLING_AE)'
 # shellcheck source=lib.sh
@@ -48,8 +50,8 @@ rm -f "$out.failed-files" "$out.failed-ids" "$out.failed-records"
 interrupted=0
 trap 'interrupted=1' INT
 set +e
-"$ids" --failed "$out.failed-files" "$in" \
-    | "$find" --failed "$out.failed-ids" "$DCM_PACS" \
+"$ids" --numbered --failed "$out.failed-files" "$in" \
+    | "$find" --numbered --failed "$out.failed-ids" "$DCM_PACS" \
     | "$lay" --layout seed --failed "$out.failed-records" "$out"
 statuses=("${PIPESTATUS[@]}")
 set -e
