@@ -6,98 +6,11 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
+use common::oracle::{dcm2json, findscu_studies, texts, KEYS};
 use common::{files_below, run_tool, scratch, test_env};
 use dcm_core::Record;
 use serde_json::Value;
-
-/// The return keys of the old job and of design.md section 4.
-const KEYS: [(&str, &str); 13] = [
-    ("00100020", "PatientID"),
-    ("00100010", "PatientName"),
-    ("0020000D", "StudyInstanceUID"),
-    ("00201206", "NumberOfStudyRelatedSeries"),
-    ("00201208", "NumberOfStudyRelatedInstances"),
-    ("00081030", "StudyDescription"),
-    ("00080080", "InstitutionName"),
-    ("00080090", "ReferringPhysicianName"),
-    ("00080020", "StudyDate"),
-    ("00080030", "StudyTime"),
-    ("00080061", "ModalitiesInStudy"),
-    ("00080050", "AccessionNumber"),
-    ("00200010", "StudyID"),
-];
-
-/// Values of one attribute of a DICOM JSON data set as text, whatever JSON
-/// type the writer chose (dcm2json writes IS as numbers).
-fn texts(dataset: &Value, key: &str) -> Vec<String> {
-    let Some(values) = dataset
-        .get(key)
-        .and_then(|e| e.get("Value"))
-        .and_then(Value::as_array)
-    else {
-        return Vec::new();
-    };
-    values
-        .iter()
-        .map(|v| match v {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            Value::Object(pn) => pn["Alphabetic"].as_str().unwrap_or_default().to_string(),
-            other => other.to_string(),
-        })
-        .collect()
-}
-
-fn dcm2json(file: &Path) -> Value {
-    let out = Command::new("/usr/bin/dcm2json")
-        .arg(file)
-        .output()
-        .expect("running dcm2json");
-    assert!(
-        out.status.success(),
-        "dcm2json {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("dcm2json writes JSON")
-}
-
-/// What DCMTK's findscu answers for one patient: StudyInstanceUID -> data set.
-fn findscu_studies(pacs: &str, id: &str, dir: &Path) -> BTreeMap<String, Value> {
-    let (ae, rest) = pacs.split_once('@').unwrap();
-    let (host, port) = rest.rsplit_once(':').unwrap();
-    std::fs::create_dir_all(dir).unwrap();
-    let mut cmd = Command::new("/usr/bin/findscu");
-    cmd.args(["-S", "-X", "-od"]).arg(dir);
-    cmd.args(["-aet", "ORACLE", "-aec", ae, host, port]);
-    cmd.args([
-        "-k",
-        "QueryRetrieveLevel=STUDY",
-        "-k",
-        "SpecificCharacterSet=ISO_IR 192",
-    ]);
-    for (_, name) in KEYS {
-        let key = if name == "PatientID" {
-            format!("PatientID={id}")
-        } else {
-            name.to_string()
-        };
-        cmd.args(["-k", &key]);
-    }
-    let out = cmd.output().expect("running /usr/bin/findscu");
-    assert!(
-        out.status.success(),
-        "findscu: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    files_below(dir)
-        .iter()
-        .map(|f| dcm2json(f))
-        .map(|ds| (texts(&ds, "0020000D").concat(), ds))
-        .collect()
-}
 
 /// Runs the three stages as the pipeline script does, each on the output of
 /// the one before; returns the records and the tree's root.

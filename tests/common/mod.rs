@@ -11,6 +11,8 @@
 
 #![allow(dead_code)]
 
+pub mod oracle;
+
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};

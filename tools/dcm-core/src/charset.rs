@@ -237,7 +237,11 @@ mod tests {
     fn korean_iso2022() {
         // PS3.5 I.2: Hong^Gildong=洪^吉洞=홍^길동 in ISO 2022 IR 149.
         let cs = Charset::from_value("\\ISO 2022 IR 149");
-        let bytes = b"Hong^Gildong=\x1b$)C\xfb\xf3^\x1b$)C\xd1\xce\xd4\xd7=\x1b$)C\xc8\xab^\x1b$)C\xb1\xe6\xb5\xbf";
+        let bytes: &[u8] = &[
+            b"Hong^Gildong=\x1b$)C\xfb\xf3^\x1b$)C\xd1\xce\xd4\xd7=".as_slice(),
+            b"\x1b$)C\xc8\xab^\x1b$)C\xb1\xe6\xb5\xbf",
+        ]
+        .concat();
         assert_eq!(cs.decode(bytes), "Hong^Gildong=洪^吉洞=홍^길동");
     }
 

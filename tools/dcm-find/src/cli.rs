@@ -8,23 +8,28 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use dcm_core::address::{check_ae_title, AeAddress};
+use dcm_core::charset::Charset;
 use dcm_core::cli::Verbosity;
 use dcm_core::find::{Level, Model, Query, Settings};
 use dcm_core::input::IdFormat;
 use dcm_core::tag::{self, Attribute};
 
+use crate::output::OutputFormat;
+
 const EXAMPLES: &str = "\
 Examples:
   dcm-ids /tmp/allPatientsX | dcm-find DICOM_QR_SCP@pacs.example.org:7840 > studies.jsonl
   dcm-find -aet MYAE --jobs 4 --failed retry.txt PACS@10.0.0.5:104 < ids.txt
-  dcm-find --numbered PACS@10.0.0.5:104 < retry.txt   (rerun the failed IDs)";
+  dcm-find --numbered PACS@10.0.0.5:104 < retry.txt   (rerun the failed IDs)
+  dcm-find --flat PACS@10.0.0.5:104 < ids.txt | jq -r .StudyInstanceUID";
 
 /// Looks up each ID of a stream at a PACS with C-FIND, one record per match.
 ///
 /// Reads IDs (one per line) from stdin and writes, for each, the matches of
 /// a C-FIND as JSON Lines records (position, id, key, dataset in the DICOM
 /// JSON model), in input order. IDs that are empty or hold *, ? or a
-/// backslash never become a query. `-aet` is accepted for --calling-ae.
+/// backslash never become a query (wildcards only with --allow-wildcards).
+/// `-aet` is accepted for --calling-ae.
 #[derive(Debug, Parser)]
 #[command(name = "dcm-find", version, about)]
 #[command(after_help = format!("{}\n\n{EXAMPLES}", dcm_core::exit::EXIT_HELP))]
@@ -78,8 +83,53 @@ pub struct Cli {
     /// Write failed and unfinished input lines to FILE, as they were read.
     #[arg(long, value_name = "FILE")]
     pub failed: Option<PathBuf>,
+    /// Let * and ? in IDs reach the PACS as DICOM wildcards.
+    ///
+    /// Without it an ID holding * or ? is refused, since the PACS would match
+    /// other patients. With it, such an ID is sent as a pattern and a match
+    /// is kept when its key matches the pattern (* any run of characters, ?
+    /// one character, case-sensitive). Empty IDs, IDs of only *, and IDs
+    /// with a backslash are still refused: they would match every patient
+    /// or be read as a list.
+    #[arg(long)]
+    pub allow_wildcards: bool,
+    /// Character set of answers that declare none (a defined term).
+    ///
+    /// An answer without Specific Character Set (0008,0005) whose text is not
+    /// ASCII is decoded by this set, with a warning: the PACS did not say, so
+    /// this is a guess. Any defined term of PS3.3 C.12.1.1.2, e.g. ISO_IR 100
+    /// (Latin-1), ISO_IR 192 (UTF-8), ISO_IR 101 (Latin-2), GB18030.
+    #[arg(long, value_name = "TERM", default_value = "ISO_IR 100")]
+    pub fallback_charset: String,
+    /// Output: jsonl (the record stream) or csv.
+    ///
+    /// jsonl writes the records of the record stream (what dcm-lay reads).
+    /// csv writes one row per match: position, id, then the matching key,
+    /// the return keys and the filter keys in the order given; several
+    /// values are joined by a backslash, person names as in DICOM.
+    #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
+    pub format: FormatArg,
+    /// Write each dataset flat (keyword: string or array), for jq.
+    ///
+    /// Each line is {"position":..,"id":..,"key":..,"PatientName":"..",
+    /// "ModalitiesInStudy":["CT","MR"],..}: one value as a string, several
+    /// as an array, person names as in DICOM (groups joined by =), tags
+    /// without keyword as gggg,eeee. Handy for jq, but VRs and the exact
+    /// JSON types are gone: it is not the record stream, and dcm-lay does
+    /// not read it.
+    #[arg(long)]
+    pub flat: bool,
     #[command(flatten)]
     pub verbosity: Verbosity,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// JSON Lines records (design.md section 2).
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
 }
 
 /// `--model` values.
@@ -121,6 +171,10 @@ pub struct Config {
     pub failed: Option<PathBuf>,
     /// Matches per query before a C-CANCEL.
     pub max_results: Option<usize>,
+    /// Whether `*` and `?` in IDs are sent as wildcards.
+    pub allow_wildcards: bool,
+    /// How records are written.
+    pub output: OutputFormat,
 }
 
 impl Cli {
@@ -150,7 +204,22 @@ impl Cli {
                 self.max_pdu
             ));
         }
+        let charset = Charset::from_value(&self.fallback_charset);
+        if !charset.unknown_terms().is_empty() {
+            return Err(format!(
+                "--fallback-charset {:?}: not a defined term (e.g. ISO_IR 100, ISO_IR 192)",
+                self.fallback_charset
+            ));
+        }
         let query = self.query()?;
+        let output = match (self.format, self.flat) {
+            (FormatArg::Csv, true) => {
+                return Err("--flat is a JSON Lines form: not with --format csv".into())
+            }
+            (FormatArg::Csv, false) => OutputFormat::csv(&query),
+            (FormatArg::Jsonl, true) => OutputFormat::Flat,
+            (FormatArg::Jsonl, false) => OutputFormat::Records,
+        };
         Ok(Config {
             settings: Settings {
                 peer: self.pacs,
@@ -158,6 +227,7 @@ impl Cli {
                 timeout: Duration::from_secs_f64(self.timeout),
                 max_pdu: self.max_pdu,
                 model: query.model,
+                fallback_charset: self.fallback_charset,
             },
             query,
             jobs: self.jobs as usize,
@@ -168,6 +238,8 @@ impl Cli {
             },
             failed: self.failed,
             max_results: self.max_results.map(|m| m as usize),
+            allow_wildcards: self.allow_wildcards,
+            output,
         })
     }
 
@@ -245,5 +317,21 @@ mod tests {
         assert!(config(&["P@h:1", "--jobs", "0"]).is_err());
         assert!(config(&["nonsense"]).is_err());
         assert!(config(&["P@h:1", "-k", "NoSuchKey"]).is_err());
+        assert!(config(&["P@h:1", "--fallback-charset", "KLINGON"]).is_err());
+        assert!(config(&["P@h:1", "--flat", "--format", "csv"]).is_err());
+    }
+
+    #[test]
+    fn output_options_choose_the_format() {
+        let c = config(&["P@h:1", "--flat"]).unwrap();
+        assert_eq!(c.output, OutputFormat::Flat);
+        let c = config(&["P@h:1", "--format", "csv", "-k", "StudyDate"]).unwrap();
+        let OutputFormat::Csv(columns) = c.output else {
+            panic!("csv expected")
+        };
+        let names: Vec<String> = columns.iter().map(|a| a.name()).collect();
+        assert_eq!(names, ["PatientID", "StudyDate", "StudyInstanceUID"]);
+        let c = config(&["P@h:1", "--fallback-charset", "ISO_IR 192"]).unwrap();
+        assert_eq!(c.settings.fallback_charset, "ISO_IR 192");
     }
 }

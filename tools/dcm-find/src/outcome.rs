@@ -33,8 +33,10 @@ pub enum Outcome {
 pub struct Summary {
     /// Input lines read.
     pub ids: u64,
-    /// C-FIND requests sent, retries included.
+    /// IDs sent to the PACS (C-FIND requests, retries not counted).
     pub queries: u64,
+    /// C-FIND requests sent again after a failed attempt.
+    pub retries: u64,
     /// Records written.
     pub matches: u64,
     /// IDs whose query found nothing.
@@ -51,9 +53,15 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} IDs, {} queries, {} matches, {} IDs without matches, \
+            "{} IDs, {} queries, {} retries, {} matches, {} IDs without matches, \
              {} dropped as not exact, {} failed",
-            self.ids, self.queries, self.matches, self.empty, self.not_exact, self.failed
+            self.ids,
+            self.queries,
+            self.retries,
+            self.matches,
+            self.empty,
+            self.not_exact,
+            self.failed
         )?;
         if self.not_done > 0 {
             write!(f, ", {} not done", self.not_done)?;
@@ -71,6 +79,7 @@ mod tests {
         let s = Summary {
             ids: 5,
             queries: 4,
+            retries: 2,
             matches: 7,
             empty: 1,
             not_exact: 2,
@@ -79,7 +88,7 @@ mod tests {
         };
         assert_eq!(
             s.to_string(),
-            "5 IDs, 4 queries, 7 matches, 1 IDs without matches, \
+            "5 IDs, 4 queries, 2 retries, 7 matches, 1 IDs without matches, \
              2 dropped as not exact, 1 failed"
         );
     }

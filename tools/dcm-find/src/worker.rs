@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use dcm_core::find::matches::sift;
+use dcm_core::find::matches::{sift, Matching};
 use dcm_core::find::status::StatusClass;
 use dcm_core::find::{Answer, FindAssociation, FindError};
 use dcm_core::{message, Record};
@@ -17,6 +17,7 @@ use dicom_object::InMemDicomObject;
 
 use crate::cli::Config;
 use crate::outcome::Outcome;
+use crate::progress::Progress;
 use crate::run::TOOL;
 
 /// What the workers share.
@@ -26,14 +27,24 @@ pub struct Shared {
     pub stop: AtomicBool,
     /// Set on Ctrl-C: a running query is cancelled.
     pub interrupted: AtomicBool,
-    /// C-FIND requests sent.
+    /// IDs sent to the PACS (first attempts).
     pub queries: AtomicU64,
+    /// C-FIND requests sent again after a failed attempt.
+    pub retries: AtomicU64,
     /// Set once any query got its final response: after that, an abort on a
     /// fresh association is not taken for an unregistered AE title.
     pub answered: AtomicBool,
+    /// The bar on stderr, if any: messages are printed around it.
+    pub progress: Progress,
 }
 
 impl Shared {
+    /// Logs a warning line without breaking the progress bar.
+    pub fn warn(&self, subject: &str, reason: &str) {
+        self.progress
+            .suspend(|| tracing::warn!("{}", message::line(TOOL, subject, reason)));
+    }
+
     /// Whether new work must not start.
     pub fn stopping(&self) -> bool {
         self.stop.load(Ordering::Relaxed) || self.interrupted.load(Ordering::Relaxed)
@@ -58,12 +69,12 @@ impl<'a> Worker<'a> {
     }
 
     /// Looks up one checked ID.
-    pub fn lookup(&mut self, position: u64, id: &str) -> Outcome {
+    pub fn lookup(&mut self, position: u64, id: &str, matching: Matching) -> Outcome {
         if self.shared.stopping() {
             return Outcome::NotDone;
         }
         match self.query_with_retries(id) {
-            Ok(answer) => self.outcome(position, id, answer),
+            Ok(answer) => self.outcome(position, id, matching, answer),
             // A retry cut short by a stop (another worker's fatal error,
             // Ctrl-C) leaves the ID for a rerun.
             Err(_) if self.shared.stopping() => Outcome::NotDone,
@@ -80,8 +91,9 @@ impl<'a> Worker<'a> {
     fn query_with_retries(&mut self, id: &str) -> Result<Answer, FindError> {
         let identifier = self.config.query.identifier(id);
         let mut attempt = 0;
+        let mut sent = false;
         loop {
-            let error = match self.query_once(&identifier) {
+            let error = match self.query_once(&identifier, &mut sent) {
                 Ok(answer) => return Ok(answer),
                 Err(e) => e,
             };
@@ -94,7 +106,7 @@ impl<'a> Worker<'a> {
                 attempt + 1,
                 wait.as_secs_f32()
             );
-            tracing::warn!("{}", message::line(TOOL, id, &why));
+            self.shared.warn(id, &why);
             if !self.sleep(wait) {
                 return Err(error);
             }
@@ -102,12 +114,22 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn query_once(&mut self, identifier: &InMemDicomObject) -> Result<Answer, FindError> {
+    fn query_once(
+        &mut self,
+        identifier: &InMemDicomObject,
+        sent: &mut bool,
+    ) -> Result<Answer, FindError> {
         if self.association.is_none() {
-            self.association = Some(FindAssociation::open(&self.config.settings)?);
+            self.association = Some(self.open()?);
         }
         let association = self.association.as_mut().expect("opened above");
-        self.shared.queries.fetch_add(1, Ordering::Relaxed);
+        // A retry is the same query again: counted apart, so the summary's
+        // queries are the IDs sent and its retries the repeats.
+        let counter = match std::mem::replace(sent, true) {
+            false => &self.shared.queries,
+            true => &self.shared.retries,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
         let max = self.config.max_results;
         let cancel = |matches: usize| {
             self.shared.interrupted.load(Ordering::Relaxed) || max.is_some_and(|m| matches > m)
@@ -135,6 +157,17 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// Opens an association, saying at -v what was negotiated.
+    fn open(&self) -> Result<FindAssociation, FindError> {
+        let association = FindAssociation::open(&self.config.settings)?;
+        let peer = self.config.settings.peer.to_string();
+        tracing::debug!("{}", message::line(TOOL, &peer, association.description()));
+        for note in association.notes() {
+            self.shared.warn(&peer, note);
+        }
+        Ok(association)
+    }
+
     /// Sleeps in short steps so a stop is noticed; false if stopped.
     fn sleep(&self, total: Duration) -> bool {
         let step = Duration::from_millis(50);
@@ -149,7 +182,7 @@ impl<'a> Worker<'a> {
         true
     }
 
-    fn outcome(&self, position: u64, id: &str, answer: Answer) -> Outcome {
+    fn outcome(&self, position: u64, id: &str, matching: Matching, answer: Answer) -> Outcome {
         if let Some(failure) = answer.failure() {
             return Outcome::Failed(failure);
         }
@@ -187,12 +220,15 @@ impl<'a> Worker<'a> {
             }
         }
         let query = &self.config.query;
-        let sifted = sift(records, query.match_key.tag, id, query.level.unique_key());
+        let unique = query.level.unique_key();
+        let sifted = sift(records, query.match_key.tag, id, matching, unique);
+        let why = match matching {
+            Matching::Exact => "not exactly the asked ID",
+            Matching::Wildcard => "does not match the asked pattern",
+        };
         for value in &sifted.not_exact {
             let shown = value.as_deref().map_or("none".into(), |v| format!("{v:?}"));
-            warnings.push(format!(
-                "match with {key} {shown} dropped: not exactly the asked ID"
-            ));
+            warnings.push(format!("match with {key} {shown} dropped: {why}"));
         }
         if sifted.duplicates > 0 {
             warnings.push(format!("{} duplicate matches dropped", sifted.duplicates));
@@ -208,7 +244,8 @@ impl<'a> Worker<'a> {
     pub fn finish(mut self) {
         if let Some(a) = self.association.take() {
             if let Err(e) = a.release() {
-                tracing::debug!("{}", message::line(TOOL, "release", &e.to_string()));
+                let peer = self.config.settings.peer.to_string();
+                tracing::debug!("{}", message::line(TOOL, &peer, &e.to_string()));
             }
         }
     }

@@ -282,3 +282,165 @@ fn max_results_cancels_and_warns_only_past_the_limit() {
     assert_eq!(run.records.len(), 3);
     assert!(!run.stderr.contains("more than"));
 }
+
+fn raw_name_scp(charset: &str, name: &[u8]) -> TestScp {
+    let fault = Fault::RawName {
+        charset: charset.into(),
+        name: name.to_vec(),
+    };
+    TestScp::start(fault, 1, 16384)
+}
+
+fn person_name(r: &Value) -> (String, String, String) {
+    let pn = &r["dataset"]["00100010"]["Value"][0];
+    let group = |k: &str| pn[k].as_str().unwrap_or_default().to_string();
+    (group("Alphabetic"), group("Ideographic"), group("Phonetic"))
+}
+
+#[test]
+fn iso2022_answers_are_decoded_by_their_escape_sequences() {
+    // PS3.5 H.3.1 (Japanese, ISO 2022 IR 87) and I.2 (Korean, IR 149).
+    let japanese: &[u8] =
+        b"Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B=\x1b$B$d$^$@\x1b(B^\x1b$B$?$m$&\x1b(B";
+    let korean: &[u8] = &[
+        b"Hong^Gildong=\x1b$)C\xfb\xf3^\x1b$)C\xd1\xce\xd4\xd7=".as_slice(),
+        b"\x1b$)C\xc8\xab^\x1b$)C\xb1\xe6\xb5\xbf",
+    ]
+    .concat();
+    let cases = [
+        (
+            "\\ISO 2022 IR 87",
+            japanese,
+            ["Yamada^Tarou", "山田^太郎", "やまだ^たろう"],
+        ),
+        (
+            "\\ISO 2022 IR 149",
+            korean,
+            ["Hong^Gildong", "洪^吉洞", "홍^길동"],
+        ),
+    ];
+    for (charset, bytes, [a, i, p]) in cases {
+        let scp = raw_name_scp(charset, bytes);
+        let run = dcm_find(&scp, &[], "A\n");
+        assert_eq!(run.code, 0, "{charset}");
+        let want = (a.to_string(), i.to_string(), p.to_string());
+        assert_eq!(person_name(&run.records[0]), want, "{charset}");
+        assert!(
+            !run.stderr.contains("Character Set"),
+            "{charset}: no warning"
+        );
+    }
+}
+
+#[test]
+fn fallback_charset_is_configurable() {
+    let scp = TestScp::start(Fault::Latin1WithoutCharset, 1, 16384);
+    let run = dcm_find(&scp, &["--fallback-charset", "ISO_IR 101"], "A\n");
+    assert_eq!(run.code, 0);
+    // The bytes of "Müller^Åse" in Latin-1 read as Latin-2: C5H is Ĺ.
+    assert_eq!(name(&run.records[0]), "Müller^Ĺse");
+    assert!(run
+        .stderr
+        .contains("read as ISO_IR 101 (--fallback-charset)"));
+    let run = dcm_find(&scp, &["--fallback-charset", "NO_SUCH_SET"], "A\n");
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn misspelt_charset_term_is_understood() {
+    let scp = raw_name_scp("ISO_IR100", b"M\xfcller^\xc5se");
+    let run = dcm_find(&scp, &[], "A\n");
+    assert_eq!(run.code, 0);
+    assert_eq!(name(&run.records[0]), "Müller^Åse");
+}
+
+#[test]
+fn wildcards_reach_the_pacs_only_when_allowed() {
+    let patients = ["PAT1", "PAT12", "QAT1"].map(String::from).to_vec();
+    let scp = TestScp::start(Fault::Patients(patients), 0, 16384);
+    let run = dcm_find(&scp, &["--jobs", "1"], "PAT*\n");
+    assert_eq!(run.code, 1);
+    assert!(scp.log().queries.is_empty(), "refused without the flag");
+
+    let args = ["--jobs", "1", "--allow-wildcards"];
+    let run = dcm_find(&scp, &args, "PAT*\n*\nA\\*\nP?T1\n");
+    assert_eq!(run.code, 1, "* alone and the backslash are still refused");
+    assert_eq!(scp.log().queries, ["PAT*", "P?T1"]);
+    let got: Vec<(&str, &str)> = run
+        .records
+        .iter()
+        .map(|r| {
+            let pid = r["dataset"]["00100020"]["Value"][0].as_str().unwrap();
+            (r["id"].as_str().unwrap(), pid)
+        })
+        .collect();
+    assert_eq!(got, [("PAT*", "PAT1"), ("PAT*", "PAT12"), ("P?T1", "PAT1")]);
+    assert!(run
+        .stderr
+        .contains("\"QAT1\" dropped: does not match the asked pattern"));
+    assert!(
+        run.stderr.contains("3 dropped as not exact"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn flat_and_csv_are_views_of_the_same_matches() {
+    let scp = TestScp::start(Fault::None, 2, 16384);
+    let run = dcm_find(&scp, &["--flat"], "A\n");
+    assert_eq!(run.code, 0);
+    assert_eq!(run.records[0]["PatientName"], "Müller^Åse");
+    assert_eq!(run.records[0]["position"], 0);
+    assert!(run.records[0].get("dataset").is_none());
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dcm-find"));
+    let out = cmd
+        .args([&scp.address(), "--format", "csv", "-k", "PatientName"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(b"A\nB\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "position,id,PatientID,PatientName,StudyInstanceUID"
+    );
+    assert_eq!(lines.len(), 5);
+    assert!(lines[1].starts_with("0,A,A,Müller^Åse,1.2.826.0.1.3680043.8.498."));
+    assert!(lines[4].starts_with("1,B,B,"));
+}
+
+#[test]
+fn retries_are_counted_apart_from_queries() {
+    let scp = TestScp::start(Fault::AbortMidAnswer, 2, 16384);
+    let run = dcm_find(&scp, &["--jobs", "1", "--retries", "2"], "A\n");
+    assert_eq!(scp.log().queries.len(), 3);
+    assert!(
+        run.stderr.contains("1 IDs, 1 queries, 2 retries"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn debug_lines_name_the_tool_and_the_peer() {
+    let scp = TestScp::start(Fault::None, 1, 16384);
+    let run = dcm_find(&scp, &["-v", "--jobs", "1"], "A\n");
+    assert_eq!(run.code, 0);
+    let prefix = format!("dcm-find: {}: associated as DCMFIND", scp.address());
+    assert!(
+        run.stderr.lines().any(|l| l.starts_with(&prefix)),
+        "{}",
+        run.stderr
+    );
+    for line in run.stderr.lines() {
+        assert!(line.starts_with("dcm-find: "), "{line}");
+    }
+}

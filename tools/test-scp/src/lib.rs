@@ -45,6 +45,18 @@ pub enum Fault {
     SplitData,
     /// Matches without Specific Character Set, names in Latin-1 bytes.
     Latin1WithoutCharset,
+    /// Matches with this Specific Character Set value and these raw bytes
+    /// as PatientName (ISO 2022 examples of PS3.5 annexes H to K).
+    RawName {
+        /// The (0008,0005) value, backslashes and all.
+        charset: String,
+        /// The encoded name.
+        name: Vec<u8>,
+    },
+    /// Answers every query with one match per PatientID given, whatever
+    /// the key: a PACS applying a wildcard to its own patients (or ignoring
+    /// the key).
+    Patients(Vec<String>),
     /// Ignores the key: adds a match of another patient.
     IgnoreKey,
     /// Sends every match twice.
@@ -203,6 +215,9 @@ fn answer(
     if *fault == Fault::IgnoreKey {
         ids.push("SOMEONE-ELSE".into());
     }
+    if let Fault::Patients(patients) = fault {
+        ids.clone_from(patients);
+    }
     let pending = if *fault == Fault::PendingFf01 {
         0xFF01
     } else {
@@ -334,13 +349,23 @@ fn study(pid: &str, k: usize, fault: &Fault) -> Vec<u8> {
             format!("1.2.826.0.1.3680043.8.498.{}", 100 - k),
         ),
     ]);
-    if *fault != Fault::Latin1WithoutCharset {
+    match fault {
         // Without (0008,0005) the writer encodes in its default, Latin-1.
-        obj.put(DataElement::new(
-            tags::SPECIFIC_CHARACTER_SET,
-            VR::CS,
-            "ISO_IR 192",
-        ));
+        Fault::Latin1WithoutCharset => {}
+        Fault::RawName { charset, name } => {
+            obj.put(DataElement::new(
+                tags::SPECIFIC_CHARACTER_SET,
+                VR::CS,
+                charset.as_str(),
+            ));
+            // Bytes as they are: dicom-rs cannot encode ISO 2022 itself.
+            let raw = PrimitiveValue::U8(name.clone().into());
+            obj.put(DataElement::new(tags::PATIENT_NAME, VR::PN, raw));
+        }
+        _ => {
+            let utf8 = DataElement::new(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 192");
+            obj.put(utf8);
+        }
     }
     write(&obj)
 }

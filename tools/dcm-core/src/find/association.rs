@@ -13,7 +13,6 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use dicom_core::Tag;
-use dicom_dictionary_std::tags;
 use dicom_encoding::{TransferSyntax, TransferSyntaxIndex};
 use dicom_object::InMemDicomObject;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
@@ -21,6 +20,7 @@ use dicom_ul::association::Error as UlError;
 use dicom_ul::pdu::{AssociationRJResult, PDataValueType, MAXIMUM_PDU_SIZE, MINIMUM_PDU_SIZE};
 use dicom_ul::{ClientAssociation, ClientAssociationOptions, Pdu};
 
+use super::decode;
 use super::dimse::{self, elem, Command, Message, Reassembler};
 use super::error::FindError;
 use super::query::Model;
@@ -43,6 +43,9 @@ pub struct Settings {
     pub max_pdu: u32,
     /// The information model whose FIND SOP class is negotiated.
     pub model: Model,
+    /// The defined term by which answers without (0008,0005) but with
+    /// non-ASCII text are decoded.
+    pub fallback_charset: String,
 }
 
 impl Settings {
@@ -102,6 +105,9 @@ impl Answer {
 
 /// An established association for C-FIND.
 pub struct FindAssociation {
+    description: String,
+    notes: Vec<String>,
+    fallback_charset: String,
     inner: ClientAssociation<TcpStream>,
     context_id: u8,
     ts: &'static TransferSyntax,
@@ -133,8 +139,9 @@ impl FindAssociation {
             .write_timeout(settings.timeout)
             .establish((settings.peer.host.as_str(), settings.peer.port))
             .map_err(|e| associate_error(e, &peer, settings.timeout))?;
+        let mut notes = Vec::new();
         if let Err(e) = inner.inner_stream().set_nodelay(true) {
-            tracing::warn!("cannot set TCP_NODELAY: {e}");
+            notes.push(format!("cannot set TCP_NODELAY: {e}"));
         }
         let context = inner
             .presentation_contexts()
@@ -154,13 +161,18 @@ impl FindAssociation {
             let reason = format!("the PACS chose transfer syntax {ts}, which was not proposed");
             return Err(FindError::Associate { peer, reason });
         };
-        tracing::debug!(
-            "associated with {peer} as {}: transfer syntax {}, peer max PDU {}",
+        let description = format!(
+            "associated as {}: {}, transfer syntax {}, our max PDU {}, peer max PDU {}",
             settings.calling_ae,
+            settings.model.name(),
             ts.name(),
+            settings.local_max_pdu(),
             inner.acceptor_max_pdu_length()
         );
         Ok(FindAssociation {
+            description,
+            notes,
+            fallback_charset: settings.fallback_charset.clone(),
             inner,
             context_id: context.id,
             ts,
@@ -172,6 +184,17 @@ impl FindAssociation {
             reassembler: Reassembler::default(),
             received: VecDeque::new(),
         })
+    }
+
+    /// What was negotiated, for a debug line (the caller names the peer and
+    /// the tool: this library does not print).
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Things that went wrong in setting up without failing it, for warnings.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// How many C-FIND requests this association has sent.
@@ -264,13 +287,13 @@ impl FindAssociation {
         if status.code == 0xFF01 && !answer.warnings.iter().any(|w| w.contains("FF01")) {
             answer.warnings.push(format!("PACS answered {status}"));
         }
-        let obj = InMemDicomObject::read_dataset_with_ts(data.as_slice(), self.ts)
+        let decoded = decode::identifier(&data, self.ts, &self.fallback_charset)
             .map_err(|e| FindError::Protocol(format!("cannot decode a match: {e}")))?;
-        if read_by_fallback_charset(&obj) {
-            let why = "match without Specific Character Set holds non-ASCII text: read as Latin-1";
-            answer.warnings.push(why.into());
+        // One warning per answer is enough: all its matches share the cause.
+        if let Some(w) = decoded.warning.filter(|w| !answer.warnings.contains(w)) {
+            answer.warnings.push(w);
         }
-        answer.matches.push(obj);
+        answer.matches.push(decoded.object);
         Ok(())
     }
 
@@ -477,31 +500,10 @@ fn ul_error(e: UlError, step: &'static str, timeout: Duration) -> FindError {
     }
 }
 
-/// True when a decoded answer lacks a Specific Character Set yet holds text
-/// outside ASCII: it was read by the fallback set (Latin-1), maybe wrongly.
-pub fn read_by_fallback_charset(obj: &InMemDicomObject) -> bool {
-    let declared = obj
-        .element(tags::SPECIFIC_CHARACTER_SET)
-        .ok()
-        .and_then(|e| e.to_str().ok())
-        .is_some_and(|s| !s.trim().is_empty());
-    !declared
-        && obj.iter().any(|e| {
-            e.value()
-                .primitive()
-                .and_then(|p| match p {
-                    dicom_core::PrimitiveValue::Str(s) => Some(!s.is_ascii()),
-                    dicom_core::PrimitiveValue::Strs(v) => Some(v.iter().any(|s| !s.is_ascii())),
-                    _ => None,
-                })
-                .unwrap_or(false)
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dicom_core::{DataElement, VR};
+    use dicom_dictionary_std::tags;
 
     fn settings(max_pdu: u32) -> Settings {
         Settings {
@@ -510,6 +512,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             max_pdu,
             model: Model::Study,
+            fallback_charset: "ISO_IR 100".into(),
         }
     }
 
@@ -518,20 +521,6 @@ mod tests {
         assert_eq!(settings(0).local_max_pdu(), MAXIMUM_PDU_SIZE);
         assert_eq!(settings(10).local_max_pdu(), MINIMUM_PDU_SIZE);
         assert_eq!(settings(65536).local_max_pdu(), 65536);
-    }
-
-    #[test]
-    fn fallback_charset_is_flagged_only_without_a_declared_set() {
-        let name = DataElement::new(tags::PATIENT_NAME, VR::PN, "Müller");
-        let mut obj = InMemDicomObject::from_element_iter([name]);
-        assert!(read_by_fallback_charset(&obj));
-        let cs = DataElement::new(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100");
-        obj.put(cs);
-        assert!(!read_by_fallback_charset(&obj));
-        let ascii = DataElement::new(tags::PATIENT_NAME, VR::PN, "Muller");
-        assert!(!read_by_fallback_charset(
-            &InMemDicomObject::from_element_iter([ascii])
-        ));
     }
 
     #[test]

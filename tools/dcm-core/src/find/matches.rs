@@ -22,16 +22,75 @@ pub struct Sifted {
     pub duplicates: usize,
 }
 
+/// How the value a match carries is compared with the asked one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Matching {
+    /// Equal after DICOM padding is removed.
+    Exact,
+    /// The asked value is a pattern: `*` any run of characters, `?` one.
+    Wildcard,
+}
+
+impl Matching {
+    /// Whether a match's value (padding allowed) answers the asked value.
+    ///
+    /// ```
+    /// use dcm_core::find::matches::Matching;
+    /// assert!(Matching::Wildcard.accepts("PAT*1?", "PAT0012 "));
+    /// assert!(!Matching::Exact.accepts("PAT*", "PAT1"));
+    /// ```
+    pub fn accepts(self, asked: &str, value: &str) -> bool {
+        let value = strip_padding(value);
+        match self {
+            Matching::Exact => value == asked,
+            Matching::Wildcard => wildcard_match(asked, value),
+        }
+    }
+}
+
+/// DICOM wildcard matching (PS3.4 C.2.2.2.4), case-sensitive: `*` matches
+/// any run of characters, the empty one included, `?` exactly one.
+pub fn wildcard_match(pattern: &str, value: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let v: Vec<char> = value.chars().collect();
+    // Greedy with backtracking to the last `*`: linear in practice, and
+    // never exponential, whatever the pattern.
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < v.len() {
+        if i < p.len() && p[i] == '*' {
+            star = Some((i, j));
+            i += 1;
+        } else if i < p.len() && (p[i] == '?' || p[i] == v[j]) {
+            i += 1;
+            j += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == '*')
+}
+
 /// Checks, de-duplicates and orders the records of one ID.
 ///
 /// `key` is the matching attribute, `asked` the value sent, `unique` the
 /// level's unique key.
-pub fn sift(records: Vec<Record>, key: Tag, asked: &str, unique: Tag) -> Sifted {
+pub fn sift(
+    records: Vec<Record>,
+    key: Tag,
+    asked: &str,
+    matching: Matching,
+    unique: Tag,
+) -> Sifted {
     let mut sifted = Sifted::default();
     let mut kept = Vec::with_capacity(records.len());
     for record in records {
         let value = record.first_str(key);
-        if value.as_deref().map(strip_padding) == Some(asked) {
+        if value.as_deref().is_some_and(|v| matching.accepts(asked, v)) {
             kept.push(record);
         } else {
             sifted.not_exact.push(value);
@@ -70,7 +129,46 @@ mod tests {
     }
 
     fn sift_p1(records: Vec<Record>) -> Sifted {
-        sift(records, tags::PATIENT_ID, "P1", tags::STUDY_INSTANCE_UID)
+        sift(
+            records,
+            tags::PATIENT_ID,
+            "P1",
+            Matching::Exact,
+            tags::STUDY_INSTANCE_UID,
+        )
+    }
+
+    #[test]
+    fn wildcards_follow_dicom_semantics() {
+        let cases = [
+            ("PAT*", "PAT", true),
+            ("PAT*", "PAT0001", true),
+            ("PAT?", "PAT", false),
+            ("PAT?", "PAT1", true),
+            ("*1", "PAT0011", true),
+            ("*1*2", "a1b1c2", true),
+            ("*1*2", "a1b1c3", false),
+            ("P*T*1", "PAT0001", true),
+            ("pat*", "PAT1", false),
+            ("Dvo?ák*", "Dvořák^A", true),
+        ];
+        for (pattern, value, want) in cases {
+            assert_eq!(wildcard_match(pattern, value), want, "{pattern} {value}");
+        }
+    }
+
+    #[test]
+    fn wildcard_sift_keeps_every_matching_patient() {
+        let records = vec![rec("P1", "1.2"), rec("P12", "1.3"), rec("Q1", "1.4")];
+        let s = sift(
+            records,
+            tags::PATIENT_ID,
+            "P1*",
+            Matching::Wildcard,
+            tags::STUDY_INSTANCE_UID,
+        );
+        assert_eq!(s.kept.len(), 2);
+        assert_eq!(s.not_exact, [Some("Q1".into())]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! ([`matches`]). Failures of each step are [`error::FindError`]s.
 
 pub mod association;
+pub mod decode;
 pub mod dimse;
 pub mod error;
 pub mod matches;

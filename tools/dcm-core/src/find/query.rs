@@ -29,6 +29,14 @@ impl Model {
             Model::Patient => "1.2.840.10008.5.1.4.1.2.1.1",
         }
     }
+
+    /// The model's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Study => "Study Root",
+            Model::Patient => "Patient Root",
+        }
+    }
 }
 
 /// The Query/Retrieve level.
