@@ -6,9 +6,24 @@
 
 PROG=$(basename "$0")
 
-# One message style for every script: "name: text" on stderr.
-say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() { say "$*"; exit 1; }
+# One message style for every script: "name: text" on stderr; with
+# DCM_LOG_FORMAT=json, one JSON object per line, as the tools write them, so a
+# cron job's log stays one format.
+say() { log_line info "$*"; }
+die() { log_line error "$*"; exit 1; }
+log_line() {
+    local level=$1 text=$2
+    if [ "${DCM_LOG_FORMAT:-text}" != json ]; then
+        printf '%s: %s\n' "$PROG" "$text" >&2
+        return
+    fi
+    text=${text//\\/\\\\}
+    text=${text//\"/\\\"}
+    text=${text//$'\n'/\\n}
+    text=${text//$'\t'/\\t}
+    text=${text//$'\r'/\\r}
+    printf '{"level":"%s","tool":"%s","message":"%s"}\n' "$level" "$PROG" "$text" >&2
+}
 
 # Bad arguments exit 2, like the tools (design.md section 2). USAGE is set by
 # the calling script.

@@ -10,6 +10,7 @@ pub mod charset;
 pub mod cli;
 pub mod exit;
 pub mod find;
+pub mod generate;
 pub mod id;
 pub mod input;
 pub mod logging;

@@ -5,6 +5,10 @@
 
 use std::fmt::Write as _;
 
+use serde_json::Map;
+
+use crate::logging::{self, Kind};
+
 /// Escapes control characters (and backslashes, so the escaping is
 /// unambiguous) the way Rust's `escape_debug` does, leaving other Unicode as is.
 ///
@@ -29,10 +33,27 @@ pub fn line(tool: &str, subject: &str, reason: &str) -> String {
     format!("{tool}: {}: {}", escape(subject), escape(reason))
 }
 
-/// Writes one message line to stderr, whatever the log level: these lines are
-/// the per-input failure report that users grep for.
+/// Writes one failed input's line to stderr, whatever the log level: these
+/// lines are the per-input failure report that users grep for. With
+/// `--log-format json` the subject and reason are also fields of their own.
 pub fn report(tool: &str, subject: &str, reason: &str) {
-    eprintln!("{}", line(tool, subject, reason));
+    let mut fields = Map::new();
+    fields.insert("subject".into(), subject.into());
+    fields.insert("reason".into(), reason.into());
+    let text = format!("{}: {}", escape(subject), escape(reason));
+    logging::emit(tool, Kind::Failed, &text, fields);
+}
+
+/// Writes an error that stops the run (or a usage error found after parsing)
+/// to stderr, whatever the log level.
+pub fn error(tool: &str, text: &str) {
+    logging::emit(tool, Kind::Error, &escape(text), Map::new());
+}
+
+/// Writes the run's one summary line to stderr, unless `-q` was given. With
+/// `--log-format json` its counts are also an object of their own.
+pub fn summary(tool: &str, text: &str) {
+    logging::emit(tool, Kind::Summary, &escape(text), Map::new());
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use dcm_core::address::{check_ae_title, AeAddress};
 use dcm_core::charset::Charset;
-use dcm_core::cli::Verbosity;
+use dcm_core::cli::{Verbosity, INPUT, NETWORK, OUTPUT, QUERY};
 use dcm_core::find::{Level, Model, Query, Settings};
 use dcm_core::input::IdFormat;
 use dcm_core::tag::{self, Attribute};
@@ -19,9 +19,8 @@ use crate::output::OutputFormat;
 const EXAMPLES: &str = "\
 Examples:
   dcm-ids /tmp/allPatientsX | dcm-find DICOM_QR_SCP@pacs.example.org:7840 > studies.jsonl
-  dcm-find -aet MYAE --jobs 4 --failed retry.txt PACS@10.0.0.5:104 < ids.txt
-  dcm-find --numbered PACS@10.0.0.5:104 < retry.txt   (rerun the failed IDs)
-  dcm-find --flat PACS@10.0.0.5:104 < ids.txt | jq -r .StudyInstanceUID";
+  dcm-find -aet MYAE -j 4 --numbered --failed retry.tsv PACS@10.0.0.5:104 < ids.tsv > out.jsonl
+  dcm-find -aet MYAE --numbered PACS@10.0.0.5:104 < retry.tsv >> out.jsonl   (the failed IDs)";
 
 /// Looks up each ID of a stream at a PACS with C-FIND, one record per match.
 ///
@@ -37,51 +36,49 @@ pub struct Cli {
     /// The PACS: AE@HOST:PORT.
     #[arg(value_name = "AE@HOST:PORT", env = "DCM_PACS")]
     pub pacs: AeAddress,
+    /// IDs are NUL-terminated (and so are --failed entries).
+    #[arg(short = '0', long, help_heading = INPUT)]
+    pub null: bool,
+    /// Input lines are POSITION<TAB>ID.
+    #[arg(long, help_heading = INPUT)]
+    pub numbered: bool,
     /// Our AE title (as registered at the PACS).
-    #[arg(
-        long,
-        visible_alias = "aet",
-        env = "DCM_CALLING_AE",
-        default_value = "DCMFIND"
-    )]
+    #[arg(long, value_name = "AE", visible_alias = "aet", env = "DCM_CALLING_AE",
+          default_value = "DCMFIND", help_heading = NETWORK)]
     pub calling_ae: String,
     /// Connect, association and response timeout, in seconds.
-    #[arg(long, value_name = "SECS", env = "DCM_TIMEOUT", default_value_t = 30.0)]
+    #[arg(long, value_name = "SECS", env = "DCM_TIMEOUT", default_value_t = 30.0,
+          help_heading = NETWORK)]
     pub timeout: f64,
     /// Associations (and queries) in parallel.
     #[arg(short, long, value_name = "N", env = "DCM_JOBS", default_value_t = 2,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
+          value_parser = clap::value_parser!(u16).range(1..=64), help_heading = NETWORK)]
     pub jobs: u16,
     /// Retries of a query after a lost connection, abort or timeout.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(long, value_name = "N", default_value_t = 3, help_heading = NETWORK)]
     pub retries: u32,
     /// Largest PDU we accept, in bytes (0: no limit).
-    #[arg(long, value_name = "BYTES", default_value_t = 65536)]
+    #[arg(long, value_name = "BYTES", default_value_t = 65536, help_heading = NETWORK)]
     pub max_pdu: u32,
     /// Information model.
-    #[arg(long, value_enum, default_value_t = ModelArg::Study)]
+    #[arg(long, value_enum, default_value_t = ModelArg::Study, help_heading = QUERY)]
     pub model: ModelArg,
     /// Query/Retrieve level.
-    #[arg(long, value_enum, default_value_t = LevelArg::Study)]
+    #[arg(long, value_enum, default_value_t = LevelArg::Study, help_heading = QUERY)]
     pub level: LevelArg,
     /// The attribute each input ID fills (keyword or gggg,eeee).
     #[arg(long = "match", value_name = "KEY", default_value = "PatientID",
-          value_parser = tag::parse)]
+          value_parser = tag::parse, help_heading = QUERY)]
     pub match_key: Attribute,
     /// Return key (KEY) or fixed matching key (KEY=VALUE); replaces the default keys.
-    #[arg(short = 'k', long = "key", value_name = "KEY[=VALUE]")]
+    #[arg(short = 'k', long = "key", value_name = "KEY[=VALUE]", help_heading = QUERY)]
     pub keys: Vec<String>,
     /// Keep at most N matches per query; past N, C-CANCEL and a warning.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..),
+          help_heading = QUERY)]
     pub max_results: Option<u32>,
-    /// IDs are NUL-terminated (and so are --failed entries).
-    #[arg(short = '0', long)]
-    pub null: bool,
-    /// Input lines are POSITION<TAB>ID.
-    #[arg(long)]
-    pub numbered: bool,
     /// Write failed and unfinished input lines to FILE, as they were read.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
     pub failed: Option<PathBuf>,
     /// Let * and ? in IDs reach the PACS as DICOM wildcards.
     ///
@@ -91,7 +88,7 @@ pub struct Cli {
     /// one character, case-sensitive). Empty IDs, IDs of only *, and IDs
     /// with a backslash are still refused: they would match every patient
     /// or be read as a list.
-    #[arg(long)]
+    #[arg(long, help_heading = QUERY)]
     pub allow_wildcards: bool,
     /// Character set of answers that declare none (a defined term).
     ///
@@ -99,7 +96,7 @@ pub struct Cli {
     /// ASCII is decoded by this set, with a warning: the PACS did not say, so
     /// this is a guess. Any defined term of PS3.3 C.12.1.1.2, e.g. ISO_IR 100
     /// (Latin-1), ISO_IR 192 (UTF-8), ISO_IR 101 (Latin-2), GB18030.
-    #[arg(long, value_name = "TERM", default_value = "ISO_IR 100")]
+    #[arg(long, value_name = "TERM", default_value = "ISO_IR 100", help_heading = OUTPUT)]
     pub fallback_charset: String,
     /// Output: jsonl (the record stream) or csv.
     ///
@@ -107,7 +104,7 @@ pub struct Cli {
     /// csv writes one row per match: position, id, then the matching key,
     /// the return keys and the filter keys in the order given; several
     /// values are joined by a backslash, person names as in DICOM.
-    #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
+    #[arg(long, value_enum, default_value_t = FormatArg::Jsonl, help_heading = OUTPUT)]
     pub format: FormatArg,
     /// Write each dataset flat (keyword: string or array), for jq.
     ///
@@ -117,7 +114,7 @@ pub struct Cli {
     /// without keyword as gggg,eeee. Handy for jq, but VRs and the exact
     /// JSON types are gone: it is not the record stream, and dcm-lay does
     /// not read it.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub flat: bool,
     #[command(flatten)]
     pub verbosity: Verbosity,

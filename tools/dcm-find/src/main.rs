@@ -23,20 +23,22 @@ use crate::run::TOOL;
 use crate::worker::Shared;
 
 fn main() -> ExitCode {
+    dcm_core::generate::if_asked(<cli::Cli as clap::CommandFactory>::command);
     let cli = cli::Cli::parse_args();
-    let quiet = cli.verbosity.quiet;
-    // A bar would hide among the debug lines of -v; -q asks for silence.
-    let bar = cli.verbosity.level() == 0;
-    dcm_core::logging::init(cli.verbosity.level());
+    let verbosity = cli.verbosity;
+    dcm_core::logging::init(TOOL, verbosity);
     let config = match cli.into_config() {
         Ok(c) => c,
         Err(why) => {
-            eprintln!("{TOOL}: {why}");
+            message::error(TOOL, &why);
             return Exit::Fatal.into();
         }
     };
     if std::io::stdin().is_terminal() {
-        eprintln!("{TOOL}: reads IDs from stdin, one per line: pipe them in (see --help)");
+        message::error(
+            TOOL,
+            "reads IDs from stdin, one per line: pipe them in (see --help)",
+        );
         return Exit::Fatal.into();
     }
     let (input, total) = match open_input(config.format) {
@@ -49,7 +51,7 @@ fn main() -> ExitCode {
     static SHARED: OnceLock<Arc<Shared>> = OnceLock::new();
     let shared = SHARED
         .get_or_init(|| {
-            let progress = Progress::new(bar, total);
+            let progress = Progress::new(verbosity.progress(), total);
             Arc::new(Shared {
                 progress,
                 ..Shared::default()
@@ -67,9 +69,7 @@ fn main() -> ExitCode {
         }
     });
     let finish = run::run(&config, input, std::io::stdout().lock(), &shared);
-    if !quiet {
-        eprintln!("{TOOL}: {}", finish.summary);
-    }
+    message::summary(TOOL, &finish.summary.to_string());
     finish.exit.into()
 }
 

@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
-use dcm_core::cli::Verbosity;
+use dcm_core::cli::{Verbosity, INPUT, OUTPUT, PERFORMANCE};
 use dcm_core::tag::{self, Attribute};
 
 const EXAMPLES: &str = "\
 Examples:
-  dcm-ids /tmp/allPatientsX > ids.txt
-  find /data -name '*.dcm' -print0 | dcm-ids --files0-from - --format csv
-  dcm-ids -a StudyInstanceUID --numbered /archive | dcm-find --match StudyInstanceUID --numbered";
+  dcm-ids /tmp/allPatientsX | dcm-find DICOM_QR_SCP@pacs.example.org:7840 > studies.jsonl
+  find /data -name '*.dcm' -print0 | dcm-ids --files0-from - --format csv > ids.csv
+  dcm-ids --numbered --failed failed.txt /archive > ids.tsv; dcm-ids --files-from failed.txt";
 
 /// DICOM files and folders in, a stream of unique IDs out.
 ///
@@ -24,35 +24,37 @@ pub struct Cli {
     /// Files and folders to read (folders recursively).
     pub paths: Vec<PathBuf>,
     /// Read paths to read from FILE, one per line (`-` for stdin).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = INPUT)]
     pub files_from: Option<PathBuf>,
     /// Read paths to read from FILE, NUL-terminated (`-` for stdin).
-    #[arg(long, value_name = "FILE", conflicts_with = "files_from")]
+    #[arg(long, value_name = "FILE", conflicts_with = "files_from", help_heading = INPUT)]
     pub files0_from: Option<PathBuf>,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(short = 'L', long, help_heading = INPUT)]
+    pub follow: bool,
     /// The attribute to collect: a keyword or gggg,eeee.
-    #[arg(short, long, default_value = "PatientID", value_parser = tag::parse)]
+    #[arg(short, long, value_name = "KEY", default_value = "PatientID",
+          value_parser = tag::parse, help_heading = INPUT)]
     pub attribute: Attribute,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Lines)]
+    #[arg(long, value_enum, default_value_t = Format::Lines, help_heading = OUTPUT)]
     pub format: Format,
     /// End each output line (and --failed entry) with NUL instead of newline.
-    #[arg(short = '0', long)]
+    #[arg(short = '0', long, help_heading = OUTPUT)]
     pub null: bool,
     /// Print each ID as POSITION<TAB>ID (lines format).
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub numbered: bool,
-    /// Follow symbolic links (loops are detected and reported).
-    #[arg(short = 'L', long)]
-    pub follow: bool,
-    /// Threads for reading files (default: all cores).
-    #[arg(short, long, env = "DCM_JOBS", value_parser = clap::value_parser!(u16).range(1..))]
-    pub jobs: Option<u16>,
     /// Write the paths of failed files to FILE, as --files-from reads them.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
     pub failed: Option<PathBuf>,
     /// Write a CSV row (path, outcome, reason) for every file that gave no ID.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
     pub report: Option<PathBuf>,
+    /// Threads for reading files (default: all cores).
+    #[arg(short, long, value_name = "N", env = "DCM_JOBS",
+          value_parser = clap::value_parser!(u16).range(1..), help_heading = PERFORMANCE)]
+    pub jobs: Option<u16>,
     #[command(flatten)]
     pub verbosity: Verbosity,
 }

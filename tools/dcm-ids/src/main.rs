@@ -14,22 +14,21 @@ mod walk;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use dcm_core::Exit;
+use clap::{CommandFactory, Parser};
+use dcm_core::{message, Exit};
 
 use crate::progress::Progress;
 use crate::run::{run, Stop, TOOL};
 
 fn main() -> ExitCode {
+    dcm_core::generate::if_asked(cli::Cli::command);
     let cli = cli::Cli::parse();
-    let quiet = cli.verbosity.quiet;
-    // A bar would hide among the per-file lines of -v; -q asks for silence.
-    let bar = cli.verbosity.level() == 0;
-    dcm_core::logging::init(cli.verbosity.level());
+    let verbosity = cli.verbosity;
+    dcm_core::logging::init(TOOL, verbosity);
     let config = match cli.into_config() {
         Ok(c) => c,
         Err(why) => {
-            eprintln!("{TOOL}: {why}");
+            message::error(TOOL, &why);
             return Exit::Fatal.into();
         }
     };
@@ -38,18 +37,16 @@ fn main() -> ExitCode {
             .num_threads(jobs)
             .build_global();
     }
-    let progress = Progress::new(bar);
+    let progress = Progress::new(verbosity.progress());
     let stdout = std::io::stdout().lock();
     match run(&config, std::io::stdin().lock(), stdout, &progress) {
         Ok((exit, summary)) => {
-            if !quiet {
-                eprintln!("{TOOL}: {summary}");
-            }
+            message::summary(TOOL, &summary.to_string());
             exit.into()
         }
         Err(Stop::BrokenPipe) => Exit::Interrupted.into(),
         Err(Stop::Fatal(why)) => {
-            eprintln!("{TOOL}: {why}");
+            message::error(TOOL, &why);
             Exit::Fatal.into()
         }
     }

@@ -5,47 +5,52 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Parser};
+use clap::Parser;
+use dcm_core::cli::{Verbosity, INPUT, LAYOUT, OUTPUT};
 
 use crate::config::{Config, Input};
 use crate::template::Template;
 
-const AFTER_HELP: &str = "\
+// clap turns a literal "{n}" in help text into a line break, so the help
+// names the counter with a width, as the seed preset uses it.
+const LAYOUTS: &str = "\
 Layouts:
   default  {id}/{StudyDate|nodate}_{ModalitiesInStudy|none}_{StudyInstanceUID}.dcm
   seed     {position}/rsp{n:4}.dcm   (the old job's tree)
-  Placeholders: {position} {id} {key} {n} (per-folder counter), any keyword or
-  gggg,eeee; {name:4} zero-pads, {name|text} gives a default. A name ending in
-  .dcm writes DICOM Part 10, .json the DICOM JSON model. {n} is stable across
-  runs: a study listed in manifest.csv keeps its name; new ones take free numbers.
+  Placeholders: {position} {id} {key}, any keyword or gggg,eeee; {name:4}
+  zero-pads, {name|text} gives a default; {n:4} is a per-folder counter from 1,
+  stable across runs (a study listed in manifest.csv keeps its number). A name
+  ending in .dcm writes DICOM Part 10, .json the DICOM JSON model.";
 
+const EXAMPLES: &str = "\
 Examples:
-  dcm-find PACS@pacs:104 < ids.txt | dcm-lay --layout seed /tmp/pullStudiesX
-  dcm-lay --input records.jsonl --layout '{PatientID}/{StudyInstanceUID}.json' out/
-";
+  dcm-ids --numbered /data | dcm-find --numbered PACS@pacs:104 | dcm-lay -l seed /tmp/pullX
+  dcm-find --numbered PACS@pacs:104 < retry.tsv | dcm-lay -l seed /tmp/pullX   (failed IDs)
+  dcm-lay --input studies.jsonl --layout '{PatientID}/{StudyInstanceUID}.json' out/";
 
 /// Lays out study records (JSON Lines from dcm-find) as a folder tree.
 #[derive(Debug, Parser)]
 #[command(name = "dcm-lay", version, about)]
-#[command(after_help = format!("{AFTER_HELP}\n{}", dcm_core::exit::EXIT_HELP))]
+#[command(after_help = format!("{LAYOUTS}\n\n{}\n\n{EXAMPLES}", dcm_core::exit::EXIT_HELP))]
 pub struct Cli {
     /// Folder to write the tree under (created if missing).
     #[arg(value_name = "ROOT")]
     pub root: PathBuf,
 
-    /// Layout: a preset (default, seed) or a template.
-    #[arg(short, long, default_value = "default", value_parser = Template::from_layout)]
-    pub layout: Template,
-
     /// Read records from FILE instead of stdin ('-' is stdin).
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", help_heading = INPUT)]
     pub input: Option<PathBuf>,
+
+    /// Layout: a preset (default, seed) or a template.
+    #[arg(short, long, value_name = "NAME|TEMPLATE", default_value = "default",
+          value_parser = Template::from_layout, help_heading = LAYOUT)]
+    pub layout: Template,
 
     /// Replace files that exist with different content.
     ///
     /// Without it, a name that exists with other content is an error for that
     /// record; identical content is always skipped.
-    #[arg(long)]
+    #[arg(long, help_heading = LAYOUT)]
     pub overwrite: bool,
 
     /// Remove files of earlier runs that this run no longer produces.
@@ -56,20 +61,15 @@ pub struct Cli {
     /// that now has no studies sends no record, so its old files stay. A run
     /// that stops early or reads a line that is not a record prunes nothing.
     /// Folders are kept; nothing that the manifest does not list is deleted.
-    #[arg(long)]
+    #[arg(long, help_heading = LAYOUT)]
     pub prune: bool,
 
     /// Write the record lines that failed to FILE, as they were read.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
     pub failed: Option<PathBuf>,
 
-    /// More log output (-v debug, -vv trace).
-    #[arg(short, long, action = ArgAction::Count)]
-    pub verbose: u8,
-
-    /// Less log output: errors and the summary only.
-    #[arg(short, long, action = ArgAction::Count, conflicts_with = "verbose")]
-    pub quiet: u8,
+    #[command(flatten)]
+    pub verbosity: Verbosity,
 }
 
 impl Cli {
@@ -86,7 +86,7 @@ impl Cli {
             overwrite: self.overwrite,
             prune: self.prune,
             failed: self.failed,
-            verbosity: self.verbose.min(100) as i8 - self.quiet.min(100) as i8,
+            verbosity: self.verbosity.level(),
         }
     }
 }

@@ -37,6 +37,6 @@ pub struct Config {
     pub prune: bool,
     /// Where failed record lines go, verbatim.
     pub failed: Option<PathBuf>,
-    /// Count of `-v` minus count of `-q`.
+    /// Count of `-v` (at most 2), or -1 for `-q`.
     pub verbosity: i8,
 }

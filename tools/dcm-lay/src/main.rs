@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use clap::Parser;
-use dcm_core::message::report;
+use clap::{CommandFactory, Parser};
+use dcm_core::message;
 use dcm_core::Exit;
 use dcm_lay::cli::Cli;
 use dcm_lay::config::{Config, Input};
@@ -17,8 +17,10 @@ use dcm_lay::run::{run, TOOL};
 const READ_BUFFER: usize = 1 << 16;
 
 fn main() -> ExitCode {
-    let config = Cli::parse().into_config();
-    dcm_core::logging::init(config.verbosity);
+    dcm_core::generate::if_asked(Cli::command);
+    let cli = Cli::parse();
+    dcm_core::logging::init(TOOL, cli.verbosity);
+    let config = cli.into_config();
     let stop = Arc::new(AtomicBool::new(false));
     let on_signal = Arc::clone(&stop);
     // Without a handler Ctrl-C still ends the tool, only without the manifest.
@@ -51,13 +53,14 @@ fn start(config: &Config, stop: &AtomicBool) -> Exit {
     let exit = run(config, input, &mut failed, stop);
     if let Err(e) = failed.flush() {
         let shown = config.failed.as_ref().map(|p| p.display().to_string());
-        report(TOOL, &shown.unwrap_or_default(), &format!("writing: {e}"));
+        let shown = shown.unwrap_or_default();
+        message::error(TOOL, &format!("{shown}: writing: {e}"));
         return exit.worst(Exit::Fatal);
     }
     exit
 }
 
 fn usage(subject: &str, reason: &str) -> Exit {
-    report(TOOL, subject, reason);
+    message::error(TOOL, &format!("{subject}: {reason}"));
     Exit::Fatal
 }
