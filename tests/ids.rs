@@ -504,6 +504,13 @@ mod failures {
         assert_fails(&file, &[], "file ends before PatientID (truncated?)");
         let meta_cut = put(dir.path(), "meta-cut.dcm", &full[..150]);
         assert_fails(&meta_cut, &[], "file ends before PatientID (truncated?)");
+        // Cut right after the magic, or after the whole meta group: only a
+        // header was written, which is damage, not a file without an ID.
+        let magic_cut = put(dir.path(), "magic-cut.dcm", &full[..132]);
+        assert_fails(&magic_cut, &[], "file ends before PatientID (truncated?)");
+        let meta_only = part10(Meta::new(EXPLICIT_LE), &[]);
+        let meta_only = put(dir.path(), "meta-only.dcm", &meta_only);
+        assert_fails(&meta_only, &[], "file ends before PatientID (truncated?)");
     }
 
     /// Runs dcm-ids as an unprivileged user when the tests run as root (as

@@ -108,6 +108,7 @@ pub fn scan<R: Read>(input: R, target: Tag) -> Result<Scan, ScanError> {
         None
     };
     let mut declared = None;
+    let mut had_meta = meta_at.is_some();
     if let Some(at) = meta_at {
         src.skip(at as u64)?;
         let meta = read_meta(&mut src)?;
@@ -121,6 +122,12 @@ pub fn scan<R: Read>(input: R, target: Tag) -> Result<Scan, ScanError> {
         // A meta group without preamble and magic, as some writers leave it.
         let meta = read_meta(&mut src)?;
         declared = meta.transfer_syntax;
+        had_meta = true;
+    }
+    // A meta group with no data set after it is a file cut short, not a data
+    // set without the attribute: nothing but the header was ever written.
+    if had_meta && src.at_end()? {
+        return Err(ScanError::Truncated);
     }
     let (mut enc, deflated) = match declared.as_deref() {
         Some("1.2.840.10008.1.2") => (IMPLICIT_LE, false),
