@@ -175,8 +175,11 @@ impl<'a, W: Write> Writer<'a, W> {
             Outcome::NotDone => self.not_done(&line),
             Outcome::Fatal(why) => {
                 self.shared.stop.store(true, Ordering::Relaxed);
+                // A run-stopping error, not a failure of this ID: it is the
+                // line a log monitor must alert on (kind "error" in JSON).
                 if !std::mem::replace(&mut self.fatal_reported, true) {
-                    self.report(&subject, &format!("{why}: giving up"));
+                    let text = format!("{why}: giving up; the inputs not done are in --failed");
+                    self.shared.progress.suspend(|| message::error(TOOL, &text));
                 }
                 self.exit = self.exit.worst(Exit::Fatal);
                 self.not_done(&line);
