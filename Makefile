@@ -55,7 +55,8 @@ faults: deps release
 # Man pages and completions are printed by the installed binaries themselves
 # (a hidden --generate KIND), so they always match the tools' --help.
 # parse-all-patients.sh needs lib.sh beside it: both stay in the scripts
-# folder, and bin/ gets a two-line wrapper that runs it from there.
+# folder, and bin/ gets a two-line wrapper that runs it from there with the
+# installed tools first on PATH (cron's PATH is only /usr/bin:/bin).
 BINDIR := $(PREFIX)/bin
 MAN1DIR := $(PREFIX)/share/man/man1
 BASHDIR := $(PREFIX)/share/bash-completion/completions
@@ -76,8 +77,8 @@ install: release
 		target/release/$$t --generate complete-fish > $(DESTDIR)$(FISHDIR)/$$t.fish; \
 	done
 	install -m 755 scripts/*.sh scripts/*.py $(DESTDIR)$(SHAREDIR)/scripts/
-	printf '#!/bin/sh\nexec %s "$$@"\n' '$(SHAREDIR)/scripts/parse-all-patients.sh' \
-		> $(DESTDIR)$(BINDIR)/parse-all-patients.sh
+	printf '#!/bin/sh\nPATH=%s:$$PATH exec %s "$$@"\n' '$(BINDIR)' \
+		'$(SHAREDIR)/scripts/parse-all-patients.sh' > $(DESTDIR)$(BINDIR)/parse-all-patients.sh
 	chmod 755 $(DESTDIR)$(BINDIR)/parse-all-patients.sh
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/

@@ -33,7 +33,8 @@ find_tool() {
             return 0
         fi
     done
-    say "$1 not found on PATH nor in target/release or target/debug (run cargo build --release)"
+    say "$1 not found on PATH ($PATH) nor in this checkout's target/ folder" \
+        "(install with 'make install', or build with 'make release')"
     exit 2
 }
 # One per line: a failed lookup must stop the script, and only the last
