@@ -4,8 +4,9 @@
 # same number of files with a temp name and a rename (no fsync in either):
 # tools/dcm-lay/examples/write_loop.rs, fed the files dcm-lay wrote. Prints
 # the ratio of the two times (issue 5's target: within 2x). Each side runs
-# RUNS times (default 3) on a fresh folder; the best time of each counts, so
-# other load on a shared machine counts as little as possible.
+# RUNS times (default 3) on a fresh folder; the medians make the headline
+# ratio and the best times are shown beside them, since other load on a
+# shared machine can slow any single run.
 set -euo pipefail
 USAGE='bench-lay.sh [RECORDS] [RUNS]   (env: CARGO, TMPDIR)'
 . "$(dirname "$0")/lib.sh"
@@ -55,27 +56,45 @@ PY
 
 now() { date +%s.%N; }
 best() { sort -g | head -n 1; }
+median() {
+    sort -g | awk '{ t[NR] = $1 } END { print (t[int((NR + 1) / 2)] + t[int(NR / 2) + 1]) / 2 }'
+}
 # div A B FORMAT: A / B, printed with a printf FORMAT.
 div() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { printf f, a / b }'; }
 
-# Runs alternate, each into a folder of its own, and nothing is deleted until
-# the end: ext4 makes creating files slow for a while after many deletions,
-# which would favour whichever side ran later.
-for i in $(seq "$runs"); do
+lay_run() {
+    local start
     start=$(now)
-    "$lay" -q --layout seed --input "$work/records.jsonl" "$work/lay$i" 2>"$work/lay.log" \
+    "$lay" -q --layout seed --input "$work/records.jsonl" "$work/lay$1" 2>"$work/lay.log" \
         || { cat "$work/lay.log" >&2; die "dcm-lay failed"; }
     awk -v a="$(now)" -v b="$start" 'BEGIN { print a - b }' >>"$work/lay.times"
-    # The baseline writes exactly what dcm-lay wrote, manifest.csv included.
-    "$loop" "$work/lay1" "$work/loop$i" | cut -d' ' -f1 >>"$work/loop.times"
+}
+
+# The baseline writes exactly what dcm-lay wrote, manifest.csv included.
+loop_run() { "$loop" "$work/lay1" "$work/loop$1" | cut -d' ' -f1 >>"$work/loop.times"; }
+
+# Each run into a folder of its own, and nothing is deleted until the end:
+# without a journal ext4 checks every new inode against recent deletions, so
+# creating files is slow for minutes after many deletions. Before each timed
+# run `sync` writes back the other side's data, so that neither pays for the
+# other's writeback; and the order alternates (dcm-lay first in odd runs),
+# so that a slowdown fading over the runs does not favour one side.
+for i in $(seq "$runs"); do
+    sync
+    if ((i % 2)); then lay_run "$i"; else loop_run "$i"; fi
+    sync
+    if ((i % 2)); then loop_run "$i"; else lay_run "$i"; fi
 done
 files=$(find "$work/lay1" -type f -name '*.dcm' | wc -l)
 [ "$files" -eq "$records" ] || die "dcm-lay wrote $files files for $records records"
 
-lay_s=$(best <"$work/lay.times") loop_s=$(best <"$work/loop.times")
+lay_s=$(median <"$work/lay.times") loop_s=$(median <"$work/loop.times")
+lay_b=$(best <"$work/lay.times") loop_b=$(best <"$work/loop.times")
 bytes=$(du -sb "$work/lay1" | cut -f1)
-printf '%s: %d records, %d files, %d bytes, best of %d runs\n' \
+printf '%s: %d records, %d files, %d bytes, median of %d runs\n' \
     "$PROG" "$records" "$files" "$bytes" "$runs"
-say "dcm-lay      $(div "$files" "$lay_s" %.0f) files/s ($lay_s s)"
-say "write loop   $(div "$files" "$loop_s" %.0f) files/s ($loop_s s)"
-say "ratio dcm-lay / write loop: $(div "$lay_s" "$loop_s" %.2f)x (target: within 2x)"
+say "dcm-lay      $(div "$files" "$lay_s" %.0f) files/s ($lay_s s; best $lay_b s)"
+say "write loop   $(div "$files" "$loop_s" %.0f) files/s ($loop_s s; best $loop_b s)"
+say "times (s): dcm-lay $(paste -sd' ' "$work/lay.times"), loop $(paste -sd' ' "$work/loop.times")"
+say "ratio dcm-lay / write loop: $(div "$lay_s" "$loop_s" %.2f)x median," \
+    "$(div "$lay_b" "$loop_b" %.2f)x best (target: within 2x)"

@@ -15,8 +15,11 @@
 
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::{tags, uids};
+use dicom_json::DicomJson;
 use dicom_object::meta::FileMetaTableBuilder;
+use dicom_object::InMemDicomObject;
 use dicom_transfer_syntax_registry::entries::EXPLICIT_VR_LITTLE_ENDIAN;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -67,7 +70,9 @@ fn json(dataset: &Map<String, Value>) -> Result<Vec<u8>, EncodeError> {
 /// set and UTF-8 holds every value; an all-ASCII record keeps its declaration,
 /// which reads the same bytes back the same way.
 fn part10(record: &Record) -> Result<Vec<u8>, EncodeError> {
-    let mut object = record.to_object()?;
+    // Read from the record's map in place: `Record::to_object` would copy
+    // the whole data set first.
+    let mut object = DicomJson::<InMemDicomObject>::deserialize(&record.dataset)?.into_inner();
     if has_non_ascii(&record.dataset) {
         let utf8 = PrimitiveValue::from("ISO_IR 192");
         object.put(DataElement::new(tags::SPECIFIC_CHARACTER_SET, VR::CS, utf8));

@@ -5,6 +5,10 @@
 //! that reads in place would not see Ctrl-C until the next line. The reader
 //! thread hands lines over a bounded channel; the main loop waits on it in
 //! short slices and checks the stop flag between them.
+//!
+//! The reader thread also runs a `prepare` step on each line before handing
+//! it over (the run parses and encodes there), so that work uses a second
+//! core while the main loop writes; lines still arrive one by one, in order.
 
 use std::io::{self, BufRead};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,23 +23,26 @@ const POLL: Duration = Duration::from_millis(50);
 const BACKLOG: usize = 1024;
 
 /// What the reader saw.
-enum Event {
+enum Event<T> {
     /// A line without its `\n`; `cut` when the input ended before the `\n`.
     Line {
         raw: Vec<u8>,
         cut: bool,
+        prepared: T,
     },
     Failed(io::Error),
 }
 
 /// The next thing the main loop must handle.
 #[derive(Debug)]
-pub enum Next {
-    /// Line `number` (from 1), trimmed of `\n` and `\r`.
+pub enum Next<T> {
+    /// Line `number` (from 1), trimmed of `\n` and `\r`, and what the
+    /// `prepare` step made of it.
     Line {
         number: u64,
         raw: Vec<u8>,
         cut: bool,
+        prepared: T,
     },
     /// The input ended.
     End,
@@ -46,15 +53,19 @@ pub enum Next {
 }
 
 /// The reading end of the reader thread.
-pub struct Lines {
-    events: Receiver<Event>,
+pub struct Lines<T> {
+    events: Receiver<Event<T>>,
     number: u64,
 }
 
-impl Lines {
-    /// Starts reading `input` on its own thread. The thread ends at the end
-    /// of the input, or at its next line once `Lines` is dropped.
-    pub fn spawn(mut input: Box<dyn BufRead + Send>) -> Lines {
+impl<T: Send + 'static> Lines<T> {
+    /// Starts reading `input` on its own thread, calling `prepare(raw, cut)`
+    /// on each line there. The thread ends at the end of the input, or at
+    /// its next line once `Lines` is dropped.
+    pub fn spawn<F>(mut input: Box<dyn BufRead + Send>, prepare: F) -> Lines<T>
+    where
+        F: Fn(&[u8], bool) -> T + Send + 'static,
+    {
         let (tx, events) = mpsc::sync_channel(BACKLOG);
         thread::spawn(move || loop {
             let mut raw = Vec::new();
@@ -63,7 +74,8 @@ impl Lines {
                 Ok(_) => {
                     let cut = raw.last() != Some(&b'\n');
                     trim_newline(&mut raw);
-                    Event::Line { raw, cut }
+                    let prepared = prepare(&raw, cut);
+                    Event::Line { raw, cut, prepared }
                 }
                 Err(e) => Event::Failed(e),
             };
@@ -76,7 +88,7 @@ impl Lines {
     }
 
     /// Waits for the next line, the end, or the stop flag.
-    pub fn next(&mut self, stop: &AtomicBool) -> Next {
+    pub fn next(&mut self, stop: &AtomicBool) -> Next<T> {
         loop {
             if stop.load(Ordering::Relaxed) {
                 return Next::Interrupted;
@@ -101,14 +113,15 @@ impl Lines {
         lines
     }
 
-    fn number(&mut self, event: Event) -> Next {
+    fn number(&mut self, event: Event<T>) -> Next<T> {
         match event {
-            Event::Line { raw, cut } => {
+            Event::Line { raw, cut, prepared } => {
                 self.number += 1;
                 Next::Line {
                     number: self.number,
                     raw,
                     cut,
+                    prepared,
                 }
             }
             Event::Failed(e) => Next::Failed(e),
@@ -130,12 +143,20 @@ mod tests {
     use super::*;
 
     fn all(input: &'static [u8]) -> Vec<(u64, Vec<u8>, bool)> {
-        let mut lines = Lines::spawn(Box::new(input));
+        let mut lines = Lines::spawn(Box::new(input), |raw, _| raw.len());
         let stop = AtomicBool::new(false);
         let mut out = Vec::new();
         loop {
             match lines.next(&stop) {
-                Next::Line { number, raw, cut } => out.push((number, raw, cut)),
+                Next::Line {
+                    number,
+                    raw,
+                    cut,
+                    prepared,
+                } => {
+                    assert_eq!(prepared, raw.len());
+                    out.push((number, raw, cut));
+                }
                 Next::End => return out,
                 other => panic!("{other:?}"),
             }
@@ -158,7 +179,7 @@ mod tests {
 
     #[test]
     fn the_flag_wins_over_waiting_lines() {
-        let mut lines = Lines::spawn(Box::new(&b"a\nb\n"[..]));
+        let mut lines = Lines::spawn(Box::new(&b"a\nb\n"[..]), |_, _| ());
         let stop = AtomicBool::new(true);
         assert!(matches!(lines.next(&stop), Next::Interrupted));
         thread::sleep(Duration::from_millis(100));

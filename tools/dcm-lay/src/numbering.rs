@@ -8,13 +8,17 @@
 //! lowest number whose name no listed study holds. On a fresh root this is
 //! the arrival counter. A record without a StudyInstanceUID cannot be
 //! recognised; it takes the arrival counter, skipping only names of listed
-//! studies, so a rerun of the same records still meets its own files.
+//! studies, so a rerun of the same records still meets its own files. Files
+//! on disk that the manifest misses (a run stopped before writing it) count
+//! as listed too, by the study read back from them (see `recover`).
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 use dcm_core::Record;
 
 use crate::manifest::Manifest;
+use crate::recover::unlisted;
 use crate::template::Template;
 
 /// The names of earlier runs and of this one, per folder.
@@ -28,12 +32,19 @@ pub struct Numbering {
     given: HashMap<String, HashSet<String>>,
     /// Per folder, the last number tried in this run.
     counters: HashMap<String, u64>,
+    /// ROOT, to read back unlisted files; `None` reads nothing from disk.
+    root: Option<PathBuf>,
+    /// Folders whose unlisted files were read back already.
+    scanned: HashSet<String>,
 }
 
 impl Numbering {
-    /// Starts from the rows of earlier runs.
-    pub fn new(manifest: &Manifest) -> Numbering {
-        let mut numbering = Numbering::default();
+    /// Starts from the rows of earlier runs and the files under `root`.
+    pub fn new(manifest: &Manifest, root: impl Into<PathBuf>) -> Numbering {
+        let mut numbering = Numbering {
+            root: Some(root.into()),
+            ..Numbering::default()
+        };
         for entry in manifest.entries().filter(|e| !e.uid.is_empty()) {
             let (folder, file) = entry.path.rsplit_once('/').unwrap_or(("", entry.path));
             let key = (folder.to_string(), entry.uid.to_string());
@@ -57,6 +68,7 @@ impl Numbering {
         uid: &str,
     ) -> Result<String, String> {
         let folder = dirs.join("/");
+        self.read_back(&folder);
         let given = self.given.entry(folder.clone()).or_default();
         if let Some(name) = self.earlier.get(&(folder.clone(), uid.to_string())) {
             if !given.contains(name) && template.counter_of(record, name).is_some() {
@@ -73,6 +85,24 @@ impl Numbering {
                 given.insert(name.clone());
                 return Ok(name);
             }
+        }
+    }
+}
+
+impl Numbering {
+    /// Adds the unlisted files of `folder` to what is listed, once a run.
+    fn read_back(&mut self, folder: &str) {
+        let Some(root) = &self.root else { return };
+        if !self.scanned.insert(folder.to_string()) {
+            return;
+        }
+        let listed = self.listed.entry(folder.to_string()).or_default();
+        for file in unlisted(&root.join(folder), |name| listed.contains(name)) {
+            if let Some(uid) = file.uid {
+                let key = (folder.to_string(), uid);
+                self.earlier.entry(key).or_insert_with(|| file.name.clone());
+            }
+            listed.insert(file.name);
         }
     }
 }
@@ -121,7 +151,7 @@ mod tests {
         ] {
             manifest.upsert(&format!("7/{file}"), &record(7, uid));
         }
-        let mut n = Numbering::new(&manifest);
+        let mut n = Numbering::new(&manifest, "/nonexistent/root");
         assert_eq!(
             names(&mut n, 7, &["c", "new", "a"]),
             ["rsp0003.dcm", "rsp0004.dcm", "rsp0001.dcm"]

@@ -9,7 +9,9 @@
 //! its own copy of a study that another position also matched, because each
 //! folder answers "what does the PACS hold for this ID" and a rerun of a
 //! subset must fill the same places as a full run; a warning names the
-//! position that had it first.
+//! position that had it first. Values are compared by a digest of their
+//! JSON text (see `prepare`), so the run keeps 32 bytes per study, not the
+//! text.
 //!
 //! On an interrupt (the `stop` flag) the file being written is finished (a
 //! write is one temp file and a rename), the lines already read but not laid
@@ -26,10 +28,11 @@ use dcm_core::{Exit, Record};
 use dicom_dictionary_std::tags;
 
 use crate::config::Config;
-use crate::encode::{encode, EncodeError};
+use crate::encode::EncodeError;
 use crate::lines::{Lines, Next};
 use crate::manifest::{Manifest, ManifestError};
 use crate::numbering::Numbering;
+use crate::prepare::{prepare, Prepared, Values};
 use crate::prune::{prune, Scope};
 use crate::tree::{remove_stale_temps, Outcome, Tree, TreeError};
 
@@ -89,6 +92,16 @@ enum Done {
     Duplicate,
 }
 
+/// What the reader thread makes of a line: `None` for a blank line.
+type Line = Option<Result<Prepared, LineError>>;
+
+/// A study in the duplicate rule: its UID, or its values without one.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Study {
+    Uid(String),
+    Values(Values),
+}
+
 /// The state of one run over one tree.
 struct Layer<'a> {
     config: &'a Config,
@@ -96,7 +109,7 @@ struct Layer<'a> {
     manifest: Manifest,
     numbering: Numbering,
     scope: Scope,
-    seen: HashMap<(u64, String), String>,
+    seen: HashMap<(u64, Study), Values>,
     first_position: HashMap<String, u64>,
 }
 
@@ -109,7 +122,8 @@ pub fn run(
     stop: &AtomicBool,
 ) -> Exit {
     let mut counts = Counts::default();
-    let mut lines = Lines::spawn(input);
+    let template = config.template.clone();
+    let mut lines = Lines::spawn(input, move |raw, cut| prepare(raw, cut, &template));
     let mut layer = match Layer::open(config) {
         Ok(layer) => layer,
         Err(e) => {
@@ -153,7 +167,7 @@ fn fatal(e: &dyn Display) {
 
 /// After a fatal error: every line not laid out goes to `failed`, as the
 /// design asks, until the input ends or an interrupt.
-fn list_rest(lines: &mut Lines, failed: &mut dyn Write, stop: &AtomicBool) {
+fn list_rest<T: Send + 'static>(lines: &mut Lines<T>, failed: &mut dyn Write, stop: &AtomicBool) {
     loop {
         match lines.next(stop) {
             Next::Line { raw, .. } => write_line(failed, &raw),
@@ -182,10 +196,11 @@ impl<'a> Layer<'a> {
             tracing::warn!("removed {removed} temp files left by an earlier, killed run");
         }
         let manifest = Manifest::load(tree.root())?;
+        let numbering = Numbering::new(&manifest, tree.root());
         Ok(Layer {
             config,
             tree,
-            numbering: Numbering::new(&manifest),
+            numbering,
             manifest,
             scope: Scope::default(),
             seen: HashMap::new(),
@@ -197,14 +212,19 @@ impl<'a> Layer<'a> {
     /// of the input in `failed`) or at an interrupt.
     fn lay_all(
         &mut self,
-        lines: &mut Lines,
+        lines: &mut Lines<Line>,
         failed: &mut dyn Write,
         c: &mut Counts,
         stop: &AtomicBool,
     ) -> Exit {
         loop {
-            let (number, raw, cut) = match lines.next(stop) {
-                Next::Line { number, raw, cut } => (number, raw, cut),
+            let (number, raw, prepared) = match lines.next(stop) {
+                Next::Line {
+                    number,
+                    raw,
+                    prepared,
+                    ..
+                } => (number, raw, prepared),
                 Next::End => return Exit::Ok,
                 Next::Failed(e) => {
                     report(TOOL, &self.config.input.shown(), &format!("reading: {e}"));
@@ -213,11 +233,11 @@ impl<'a> Layer<'a> {
                 }
                 Next::Interrupted => return self.interrupted(lines, failed, c),
             };
-            if raw.iter().all(u8::is_ascii_whitespace) {
+            let Some(prepared) = prepared else {
                 continue;
-            }
+            };
             c.records += 1;
-            match self.lay_line(&raw, cut) {
+            match self.lay_line(prepared) {
                 Ok(Done::File(Outcome::Written)) => c.written += 1,
                 Ok(Done::File(Outcome::Replaced)) => c.replaced += 1,
                 Ok(Done::File(Outcome::Identical)) => c.identical += 1,
@@ -236,7 +256,12 @@ impl<'a> Layer<'a> {
         }
     }
 
-    fn interrupted(&mut self, lines: &mut Lines, failed: &mut dyn Write, c: &mut Counts) -> Exit {
+    fn interrupted(
+        &mut self,
+        lines: &mut Lines<Line>,
+        failed: &mut dyn Write,
+        c: &mut Counts,
+    ) -> Exit {
         c.interrupted = true;
         for raw in lines.pending() {
             if !raw.iter().all(u8::is_ascii_whitespace) {
@@ -247,19 +272,32 @@ impl<'a> Layer<'a> {
         Exit::Interrupted
     }
 
-    fn lay_line(&mut self, raw: &[u8], cut: bool) -> Result<Done, LineError> {
-        let record = parse(raw, cut).inspect_err(|_| self.scope.failed(None))?;
+    fn lay_line(&mut self, prepared: Result<Prepared, LineError>) -> Result<Done, LineError> {
+        let Prepared {
+            record,
+            values,
+            dirs,
+            bytes,
+        } = prepared.inspect_err(|_| self.scope.failed(None))?;
         self.scope.saw(&record);
-        self.lay_record(&record)
+        self.lay_record(&record, values, dirs, bytes)
             .inspect_err(|_| self.scope.failed(Some(&record)))
     }
 
-    fn lay_record(&mut self, record: &Record) -> Result<Done, LineError> {
-        if !self.first_time(record) {
+    /// Errors come in the order a single pass would meet them: the folders,
+    /// the file name, the bytes, the tree.
+    fn lay_record(
+        &mut self,
+        record: &Record,
+        values: Values,
+        dirs: Result<Vec<String>, String>,
+        bytes: Result<Vec<u8>, EncodeError>,
+    ) -> Result<Done, LineError> {
+        if !self.first_time(record, values) {
             return Ok(Done::Duplicate);
         }
         let template = &self.config.template;
-        let dirs = template.dirs(record).map_err(LineError::Layout)?;
+        let dirs = dirs.map_err(LineError::Layout)?;
         let file = if template.has_counter() {
             let uid = record.all_str(tags::STUDY_INSTANCE_UID).join("\\");
             self.numbering.name(template, record, &dirs, &uid)
@@ -267,7 +305,7 @@ impl<'a> Layer<'a> {
             template.file(record, 0)
         };
         let file = file.map_err(LineError::Layout)?;
-        let bytes = encode(record, template.format)?;
+        let bytes = bytes?;
         let outcome = self.tree.put(&dirs, &file, &bytes)?;
         let relative = [dirs.as_slice(), &[file]].concat().join("/");
         self.manifest.upsert(&relative, record);
@@ -291,19 +329,16 @@ impl<'a> Layer<'a> {
     }
 
     /// Applies the duplicate rule of the module doc; true for a first arrival.
-    fn first_time(&mut self, record: &Record) -> bool {
-        let values = serde_json::to_string(&record.dataset).expect("JSON values serialize");
+    fn first_time(&mut self, record: &Record, values: Values) -> bool {
         let uid = record.first_str(tags::STUDY_INSTANCE_UID);
-        let key = (
-            record.position,
-            uid.clone().unwrap_or_else(|| values.clone()),
-        );
+        let study = uid.clone().map_or(Study::Values(values), Study::Uid);
+        let key = (record.position, study);
         if let Some(kept) = self.seen.get(&key) {
-            if *kept != values {
+            // Only a study known by its UID can come back with other values.
+            if let (Study::Uid(uid), true) = (&key.1, *kept != values) {
                 tracing::warn!(
-                    "position {}: study {} arrived again with other values; the first is kept",
+                    "position {}: study {uid} arrived again with other values; the first is kept",
                     record.position,
-                    key.1
                 );
             }
             return false;
@@ -322,16 +357,5 @@ impl<'a> Layer<'a> {
         }
         self.seen.insert(key, values);
         true
-    }
-}
-
-/// One line as a record; a line the input ended inside gets its own message.
-fn parse(raw: &[u8], cut: bool) -> Result<Record, LineError> {
-    let record = std::str::from_utf8(raw)
-        .map_err(|_| LineError::NotUtf8)
-        .and_then(|text| Record::from_line(text).map_err(LineError::NotARecord));
-    match record {
-        Err(e) if cut => Err(LineError::Cut(e.to_string())),
-        other => other,
     }
 }

@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Temp files are `.dcm-lay.<name>.<pid>.tmp`: hidden, and no name the
 /// layout makes can start with a dot, so clean-up only meets our own files.
@@ -106,18 +107,19 @@ impl Tree {
     pub fn put(&mut self, dirs: &[String], file: &str, bytes: &[u8]) -> Result<Outcome, TreeError> {
         let dir = self.make_dirs(dirs)?;
         let path = dir.join(file);
-        let shown = path.display().to_string();
+        // Only for messages, so made only when one is needed.
+        let shown = || path.display().to_string();
         let existing = read_existing(&path)?;
         let decision = decide(existing.as_deref(), bytes, self.overwrite);
         if decision == Decision::Replace && self.written.contains(&path) {
-            return Err(TreeError::TakenThisRun(shown));
+            return Err(TreeError::TakenThisRun(shown()));
         }
         let outcome = match decision {
             Decision::Skip => return Ok(Outcome::Identical),
             Decision::Refuse if self.written.contains(&path) => {
-                return Err(TreeError::TakenThisRun(shown))
+                return Err(TreeError::TakenThisRun(shown()))
             }
-            Decision::Refuse => return Err(TreeError::Conflict(shown)),
+            Decision::Refuse => return Err(TreeError::Conflict(shown())),
             Decision::Write => Outcome::Written,
             Decision::Replace => Outcome::Replaced,
         };
@@ -166,10 +168,7 @@ fn read_existing(path: &Path) -> Result<Option<Vec<u8>>, TreeError> {
 
 /// Writes a hidden temp file in `dir`, then renames it to `file`.
 pub fn write_atomic(dir: &Path, file: &str, bytes: &[u8]) -> Result<(), TreeError> {
-    let temp = dir.join(format!(
-        "{TEMP_PREFIX}{file}.{}{TEMP_SUFFIX}",
-        std::process::id()
-    ));
+    let temp = dir.join(format!("{TEMP_PREFIX}{file}.{}{TEMP_SUFFIX}", pid()));
     let result = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -181,6 +180,13 @@ pub fn write_atomic(dir: &Path, file: &str, bytes: &[u8]) -> Result<(), TreeErro
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// This process's ID, asked once: `std::process::id` is a system call, and
+/// every file written needs it.
+fn pid() -> u32 {
+    static PID: OnceLock<u32> = OnceLock::new();
+    *PID.get_or_init(std::process::id)
 }
 
 /// Removes the temp files of runs that are no longer alive, anywhere below
@@ -225,7 +231,7 @@ fn is_stale_temp(name: &str) -> bool {
 
 /// Whether a process runs; without /proc every writer counts as gone.
 fn is_alive(pid: u32) -> bool {
-    pid == std::process::id()
+    pid == self::pid()
         || Path::new("/proc/self").exists() && Path::new(&format!("/proc/{pid}")).exists()
 }
 

@@ -60,6 +60,26 @@ fn some_records_of_a_position_land_on_the_full_runs_names() {
 }
 
 #[test]
+fn files_a_stopped_run_left_unlisted_keep_their_names() {
+    let full = tempfile::tempdir().unwrap();
+    let reference = tempfile::tempdir().unwrap();
+    let all = position0(&["a", "b", "c"]);
+    assert_eq!(lay(reference.path(), "seed", false, &all).0, Exit::Ok);
+    // A run stopped by a full disk wrote two studies but no manifest.
+    assert_eq!(
+        lay(full.path(), "seed", false, &position0(&["a", "b"])).0,
+        Exit::Ok
+    );
+    fs::remove_file(full.path().join("manifest.csv")).unwrap();
+    // Its failed list holds the third study only: it must not take rsp0001.
+    let (exit, failed) = lay(full.path(), "seed", false, &position0(&["c"]));
+    assert_eq!((exit, failed.as_str()), (Exit::Ok, ""));
+    // The full rerun then meets every file it wrote, and lists them again.
+    assert_eq!(lay(full.path(), "seed", false, &all).0, Exit::Ok);
+    assert_same_tree(reference.path(), full.path());
+}
+
+#[test]
 fn prune_removes_only_listed_files_of_positions_the_run_saw() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();

@@ -1,0 +1,115 @@
+//! The work on one line that needs nothing from the rest of the run: parsing
+//! the record, the digest for the duplicate check, the folders and the
+//! file's bytes.
+//!
+//! Its own unit because it runs on the reader thread (see `lines`), ahead of
+//! the main loop: a second core parses and encodes while the main loop
+//! writes. Every decision that depends on earlier lines (duplicates, the
+//! counter, conflicts, the manifest) stays on the main loop, in input order,
+//! so the tree and the messages are the same as when one thread did it all.
+//! Work done here for a line the main loop then skips (a duplicate) is simply
+//! dropped, errors included.
+
+use std::io;
+
+use dcm_core::Record;
+use sha2::{Digest, Sha256};
+
+use crate::encode::{encode, EncodeError};
+use crate::run::LineError;
+use crate::template::Template;
+
+/// A SHA-256 of a data set's compact JSON.
+pub type Values = [u8; 32];
+
+/// One parsed line with what could be worked out ahead of the main loop.
+#[derive(Debug)]
+pub struct Prepared {
+    pub record: Record,
+    /// Stands for the data set's JSON text in the duplicate check: equal
+    /// text gives an equal digest, and the run keeps 32 bytes per study
+    /// instead of the text.
+    pub values: Values,
+    /// The folder part of the record's place.
+    pub dirs: Result<Vec<String>, String>,
+    /// The file's bytes.
+    pub bytes: Result<Vec<u8>, EncodeError>,
+}
+
+/// Prepares one line; `None` for a blank line, which is not a record.
+pub fn prepare(raw: &[u8], cut: bool, template: &Template) -> Option<Result<Prepared, LineError>> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Some(parse(raw, cut).map(|record| Prepared {
+        values: values_of(&record),
+        dirs: template.dirs(&record),
+        bytes: encode(&record, template.format),
+        record,
+    }))
+}
+
+/// One line as a record; a line the input ended inside gets its own message.
+fn parse(raw: &[u8], cut: bool) -> Result<Record, LineError> {
+    let record = std::str::from_utf8(raw)
+        .map_err(|_| LineError::NotUtf8)
+        .and_then(|text| Record::from_line(text).map_err(LineError::NotARecord));
+    match record {
+        Err(e) if cut => Err(LineError::Cut(e.to_string())),
+        other => other,
+    }
+}
+
+/// The digest of the data set's compact JSON, hashed as it is written out
+/// rather than built as a string first.
+fn values_of(record: &Record) -> Values {
+    let mut hasher = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut hasher, &record.dataset).expect("JSON values serialize");
+    hasher.0.finalize().into()
+}
+
+/// An `io::Write` that feeds a hash.
+struct HashWriter(Sha256);
+
+impl io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str = concat!(
+        r#"{"position":1,"id":"P","key":"PatientID","#,
+        r#""dataset":{"0020000D":{"vr":"UI","Value":["1.2"]}}}"#
+    );
+
+    fn seed() -> Template {
+        Template::from_layout("seed").unwrap()
+    }
+
+    #[test]
+    fn values_digest_is_the_digest_of_the_compact_json() {
+        let p = prepare(LINE.as_bytes(), false, &seed()).unwrap().unwrap();
+        let text = serde_json::to_string(&p.record.dataset).unwrap();
+        assert_eq!(p.values, <[u8; 32]>::from(Sha256::digest(text.as_bytes())));
+        assert_eq!(p.dirs.unwrap(), ["1"]);
+        assert!(p.bytes.is_ok());
+    }
+
+    #[test]
+    fn blank_lines_are_not_records_and_cut_lines_say_so() {
+        assert!(prepare(b" \t", false, &seed()).is_none());
+        let cut = prepare(&LINE.as_bytes()[..20], true, &seed()).unwrap();
+        assert!(matches!(cut, Err(LineError::Cut(_))));
+        let bad = prepare(b"{", false, &seed()).unwrap();
+        assert!(matches!(bad, Err(LineError::NotARecord(_))));
+    }
+}
