@@ -101,7 +101,7 @@ fn dcm_find_usage_errors_after_parsing_are_json() {
 }
 
 #[test]
-fn dcm_lay_failed_lines_are_json() {
+fn dcm_lay_failed_lines_and_summary_are_json() {
     let dir = scratch();
     let root = dir.path().join("tree");
     let out = run_tool(
@@ -110,13 +110,12 @@ fn dcm_lay_failed_lines_are_json() {
         b"{not a record\n",
     )
     .expect_code(1);
-    let failed: Vec<Value> = out
-        .stderr
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|l| l["kind"] == "failed")
-        .collect();
+    let lines = json_lines(&out);
+    let failed = of_kind(&lines, "failed");
     assert_eq!(failed.len(), 1, "{out}");
     assert_eq!(failed[0]["tool"], "dcm-lay");
     assert_eq!(failed[0]["subject"], "line 1");
+    let summary = of_kind(&lines, "summary");
+    assert_eq!(summary.len(), 1, "{out}");
+    assert_eq!(summary[0]["counts"]["failed"], 1, "{out}");
 }

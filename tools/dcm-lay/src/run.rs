@@ -23,7 +23,7 @@ use std::fmt::Display;
 use std::io::{BufRead, Write};
 use std::sync::atomic::AtomicBool;
 
-use dcm_core::message::{escape, report};
+use dcm_core::message::{self, report};
 use dcm_core::{Exit, Record};
 use dicom_dictionary_std::tags;
 
@@ -140,7 +140,7 @@ pub fn run(
         fatal(&e);
         exit = exit.worst(Exit::Fatal);
     }
-    eprintln!("{}", summary(&counts));
+    message::summary(TOOL, &summary(&counts));
     exit.worst(Exit::from_failures(counts.failed))
 }
 
@@ -162,7 +162,7 @@ pub fn summary(c: &Counts) -> String {
 
 /// Reports an error that ends the run; its message starts with the path.
 fn fatal(e: &dyn Display) {
-    eprintln!("{TOOL}: {}", escape(&e.to_string()));
+    message::error(TOOL, &e.to_string());
 }
 
 /// After a fatal error: every line not laid out goes to `failed`, as the
