@@ -150,7 +150,7 @@ wait_for() {
 # fault can land in the middle of a run even on a small fixture.
 pace() {
     local line gap
-    gap=$(awk -v n="$(lines "$1")" 'BEGIN { printf "%.3f", (n > 0 ? 3 / n : 0) }')
+    gap=$(awk -v n="$(lines "$1")" 'BEGIN { printf "%.3f", (n > 0 ? 10 / n : 0) }')
     while IFS= read -r line; do
         printf '%s\n' "$line" || return 0
         sleep "$gap"

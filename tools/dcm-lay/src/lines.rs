@@ -22,6 +22,12 @@ const POLL: Duration = Duration::from_millis(50);
 /// Lines in flight between the reader and the main loop.
 const BACKLOG: usize = 1024;
 
+/// After an interrupt, how long a silent producer is waited for.
+const QUIET: Duration = Duration::from_secs(2);
+
+/// After an interrupt, how long lines are drained into `--failed` at most.
+const DRAIN_LIMIT: Duration = Duration::from_secs(20);
+
 /// What the reader saw.
 enum Event<T> {
     /// A line without its `\n`; `cut` when the input ended before the `\n`.
@@ -101,13 +107,19 @@ impl<T: Send + 'static> Lines<T> {
         }
     }
 
-    /// The lines already read but not yet handed out; never waits for the
-    /// producer (after an interrupt it may never send again).
+    /// After an interrupt: the lines not yet handed out, read until the
+    /// producer closes its end. Records a producer already wrote into the
+    /// pipe count as done there, so they must reach `--failed` here rather
+    /// than be lost with the pipe. A producer that stays silent for `QUIET`
+    /// (alive, but not stopping) ends the wait, and so does `DRAIN_LIMIT`.
     pub fn pending(&mut self) -> Vec<Vec<u8>> {
+        let started = std::time::Instant::now();
         let mut lines = Vec::new();
-        while let Ok(event) = self.events.try_recv() {
-            if let Event::Line { raw, .. } = event {
-                lines.push(raw);
+        while started.elapsed() < DRAIN_LIMIT {
+            match self.events.recv_timeout(QUIET) {
+                Ok(Event::Line { raw, .. }) => lines.push(raw),
+                Ok(Event::Failed(_)) => break,
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
             }
         }
         lines

@@ -5,11 +5,16 @@
 //! loads it, updates the rows of the files it touched, keeps the others, and
 //! writes it back atomically, sorted by position then path, so a full run and
 //! a subset rerun leave the same manifest.
+//!
+//! The manifest is written once, at the end; a run that is killed or stopped
+//! by a full disk cannot write it. So every row is also appended, as its file
+//! is written, to a hidden journal beside it, which the next run's `load`
+//! replays and a successful `save` removes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
-use std::io;
-use std::path::Path;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use dcm_core::Record;
 use dicom_dictionary_std::tags;
@@ -18,6 +23,9 @@ use crate::tree::{write_atomic, TreeError};
 
 /// The manifest's file name at ROOT.
 pub const FILE_NAME: &str = "manifest.csv";
+
+/// The journal's file name at ROOT: hidden, and not a temp file's name.
+pub const JOURNAL_NAME: &str = ".dcm-lay.manifest-journal.csv";
 
 /// The columns, in order. Multiple values are joined with `\` as in DICOM.
 pub const HEADER: [&str; 8] = [
@@ -48,6 +56,10 @@ pub enum ManifestError {
 pub struct Manifest {
     rows: BTreeMap<(u64, String), Vec<String>>,
     positions: HashMap<String, u64>,
+    /// Where rows are journaled; `None` for a manifest not loaded from ROOT.
+    journal: Option<PathBuf>,
+    /// The journal, opened for appending at the first row of a run.
+    journal_file: Option<fs::File>,
 }
 
 /// One row, as the numbering and pruning read it.
@@ -69,7 +81,11 @@ impl Manifest {
         let file = match fs::symlink_metadata(&path) {
             Ok(m) if m.is_file() => fs::File::open(&path),
             Ok(_) => return Err(ManifestError::Header { path: shown() }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Manifest::default()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let mut manifest = Manifest::default();
+                manifest.replay_journal(root);
+                return Ok(manifest);
+            }
             Err(e) => Err(e),
         };
         let read_err = |source| ManifestError::Read {
@@ -86,7 +102,31 @@ impl Manifest {
             let position = row[1].parse().unwrap_or(u64::MAX);
             manifest.insert(position, row);
         }
+        manifest.replay_journal(root);
         Ok(manifest)
+    }
+
+    /// Adds the rows a stopped run journaled; a row cut by the stop is
+    /// skipped (its file is found again by the numbering, see `recover`).
+    fn replay_journal(&mut self, root: &Path) {
+        let path = root.join(JOURNAL_NAME);
+        if let Ok(m) = fs::symlink_metadata(&path) {
+            if m.is_file() {
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_path(&path)
+                    .ok();
+                for row in reader.iter_mut().flat_map(|r| r.records()).flatten() {
+                    if row.len() == HEADER.len() {
+                        let row: Vec<String> = row.iter().map(str::to_string).collect();
+                        let position = row[1].parse().unwrap_or(u64::MAX);
+                        self.insert(position, row);
+                    }
+                }
+            }
+        }
+        self.journal = Some(path);
     }
 
     /// Adds or replaces the row of one file.
@@ -103,7 +143,26 @@ impl Manifest {
             all(tags::INSTITUTION_NAME),
         ];
         self.remove(relative);
+        self.append_to_journal(&row);
         self.insert(record.position, row);
+    }
+
+    /// Appends one row to the journal. A failure (the disk that stopped the
+    /// run) is not an error of the file's: the numbering still finds it.
+    fn append_to_journal(&mut self, row: &[String]) {
+        let Some(path) = &self.journal else { return };
+        if self.journal_file.is_none() {
+            let opened = fs::OpenOptions::new().create(true).append(true).open(path);
+            self.journal_file = opened.ok();
+        }
+        if let Some(file) = &mut self.journal_file {
+            let mut line = csv::Writer::from_writer(Vec::new());
+            if line.write_record(row).is_ok() {
+                if let Ok(bytes) = line.into_inner() {
+                    let _ = file.write_all(&bytes);
+                }
+            }
+        }
     }
 
     fn insert(&mut self, position: u64, row: Vec<String>) {
@@ -142,8 +201,12 @@ impl Manifest {
     }
 
     /// Writes ROOT/manifest.csv atomically (temp name, then rename).
-    pub fn save(&self, root: &Path) -> Result<(), ManifestError> {
-        Ok(write_atomic(root, FILE_NAME, &self.to_bytes())?)
+    pub fn save(&mut self, root: &Path) -> Result<(), ManifestError> {
+        write_atomic(root, FILE_NAME, &self.to_bytes())?;
+        // Every journaled row is in the manifest now.
+        self.journal_file = None;
+        let _ = fs::remove_file(root.join(JOURNAL_NAME));
+        Ok(())
     }
 }
 

@@ -65,7 +65,8 @@ fn files_a_stopped_run_left_unlisted_keep_their_names() {
     let reference = tempfile::tempdir().unwrap();
     let all = position0(&["a", "b", "c"]);
     assert_eq!(lay(reference.path(), "seed", false, &all).0, Exit::Ok);
-    // A run stopped by a full disk wrote two studies but no manifest.
+    // A run stopped by a full disk wrote two studies but neither its
+    // manifest nor (the disk being full) its journal.
     assert_eq!(
         lay(full.path(), "seed", false, &position0(&["a", "b"])).0,
         Exit::Ok
@@ -77,6 +78,39 @@ fn files_a_stopped_run_left_unlisted_keep_their_names() {
     // The full rerun then meets every file it wrote, and lists them again.
     assert_eq!(lay(full.path(), "seed", false, &all).0, Exit::Ok);
     assert_same_tree(reference.path(), full.path());
+}
+
+#[test]
+fn the_journal_of_a_stopped_run_fills_the_manifest() {
+    let full = tempfile::tempdir().unwrap();
+    let reference = tempfile::tempdir().unwrap();
+    assert_eq!(
+        lay(
+            reference.path(),
+            "seed",
+            false,
+            &position0(&["a", "b", "c"])
+        )
+        .0,
+        Exit::Ok
+    );
+    // A run that stopped before writing its manifest leaves only the journal
+    // of the rows of the files it wrote.
+    assert_eq!(
+        lay(full.path(), "seed", false, &position0(&["a", "b"])).0,
+        Exit::Ok
+    );
+    let manifest = fs::read_to_string(full.path().join("manifest.csv")).unwrap();
+    let rows: String = manifest.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    fs::write(full.path().join(".dcm-lay.manifest-journal.csv"), rows).unwrap();
+    fs::remove_file(full.path().join("manifest.csv")).unwrap();
+    // Rerunning only the failed study gives the full run's tree and manifest.
+    assert_eq!(
+        lay(full.path(), "seed", false, &position0(&["c"])).0,
+        Exit::Ok
+    );
+    assert_same_tree(reference.path(), full.path());
+    assert!(!full.path().join(".dcm-lay.manifest-journal.csv").exists());
 }
 
 #[test]

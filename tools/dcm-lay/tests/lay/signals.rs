@@ -84,6 +84,34 @@ fn ctrl_c_while_the_producer_is_silent_writes_the_manifest_and_exits_130() {
 }
 
 #[test]
+fn ctrl_c_lists_the_lines_a_stopping_producer_still_sends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let failed = tmp.path().join("failed.jsonl");
+    let root = tmp.path().join("root");
+    let mut child = spawn(&root, &["--failed", failed.to_str().unwrap()]);
+    let mut stdin = child.stdin.take().unwrap();
+    let records = many_records(40);
+    let (first, rest) = records.split_at(100);
+    stdin
+        .write_all((first.join("\n") + "\n").as_bytes())
+        .unwrap();
+    wait_for_files(&root, 100);
+    send_signal(&child, "-INT");
+    // As dcm-find does on Ctrl-C: the records of finished IDs still come,
+    // then the pipe closes. They count as done there, so they must be here.
+    stdin
+        .write_all((rest.join("\n") + "\n").as_bytes())
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let written = files_named(&root).len();
+    let listed = std::fs::read_to_string(failed).unwrap().lines().count();
+    assert_eq!(written + listed, records.len(), "{stderr}");
+}
+
+#[test]
 fn sigkill_mid_run_leaves_no_partial_file_and_a_rerun_completes_the_tree() {
     let records = many_records(500);
     let input = records.join("\n") + "\n";
