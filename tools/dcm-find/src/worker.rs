@@ -107,6 +107,7 @@ impl<'a> Worker<'a> {
                 wait.as_secs_f32()
             );
             self.shared.warn(id, &why);
+            self.shared.retries.fetch_add(1, Ordering::Relaxed);
             if !self.sleep(wait) {
                 return Err(error);
             }
@@ -123,13 +124,12 @@ impl<'a> Worker<'a> {
             self.association = Some(self.open()?);
         }
         let association = self.association.as_mut().expect("opened above");
-        // A retry is the same query again: counted apart, so the summary's
-        // queries are the IDs sent and its retries the repeats.
-        let counter = match std::mem::replace(sent, true) {
-            false => &self.shared.queries,
-            true => &self.shared.retries,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        // The summary's queries are the IDs sent at least once; its retries
+        // count every retry attempt (see `query_with_retries`), also those
+        // that never got as far as sending, as when the PACS is down.
+        if !std::mem::replace(sent, true) {
+            self.shared.queries.fetch_add(1, Ordering::Relaxed);
+        }
         let max = self.config.max_results;
         let cancel = |matches: usize| {
             self.shared.interrupted.load(Ordering::Relaxed) || max.is_some_and(|m| matches > m)

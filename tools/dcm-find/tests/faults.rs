@@ -236,6 +236,15 @@ fn unreachable_pacs_is_fatal_and_lists_every_input() {
         std::fs::read_to_string(&failed).unwrap(),
         "4\tA\n9\tB\n12\tC\n"
     );
+    // One run-stopping error line, and the summary counts every retry shown.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("giving up").count(), 1, "{stderr}");
+    let shown = stderr.matches("; retry ").count();
+    assert!(shown > 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!(" 0 queries, {shown} retries,")),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
