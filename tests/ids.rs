@@ -588,6 +588,22 @@ mod walking {
     }
 
     #[test]
+    fn a_self_link_named_as_input_is_a_failed_loop_and_a_missing_list_is_named() {
+        let scratch = scratch();
+        let link = scratch.path().join("self");
+        symlink("self", &link).unwrap();
+        let out = run_tool("dcm-ids", [&link], b"").expect_code(1);
+        assert!(out.stderr.contains("self: symbolic link loop"), "{out}");
+        let list = scratch.path().join("no-such-list");
+        let args = ["--files-from".as_ref(), list.as_os_str()];
+        let out = run_tool("dcm-ids", args, b"").expect_code(2);
+        assert!(
+            out.stderr.contains("no-such-list: no such file or folder"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn symbolic_links_are_followed_only_with_l() {
         let scratch = scratch();
         let elsewhere = scratch.path().join("elsewhere");

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{Config, PathList};
+use crate::walk::io_reason;
 
 /// Collects the roots; a list that cannot be read is a fatal error.
 pub fn roots(config: &Config, stdin: impl Read) -> Result<Vec<PathBuf>, String> {
@@ -18,7 +19,7 @@ pub fn roots(config: &Config, stdin: impl Read) -> Result<Vec<PathBuf>, String> 
     let reader: Box<dyn BufRead> = if file == Path::new("-") {
         Box::new(BufReader::new(stdin))
     } else {
-        let f = File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let f = File::open(file).map_err(|e| format!("{}: {}", file.display(), io_reason(&e)))?;
         Box::new(BufReader::new(f))
     };
     for entry in reader.split(end) {

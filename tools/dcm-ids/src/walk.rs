@@ -45,9 +45,23 @@ fn walk_reason(err: &walkdir::Error) -> String {
     if let Some(ancestor) = err.loop_ancestor() {
         return format!("symbolic link loop back to {}", ancestor.display());
     }
-    match err.io_error().map(std::io::Error::kind) {
-        Some(std::io::ErrorKind::PermissionDenied) => "cannot list: permission denied".into(),
-        Some(std::io::ErrorKind::NotFound) => "no such file or folder".into(),
-        _ => err.to_string().to_lowercase(),
+    match err.io_error() {
+        Some(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            "cannot list: permission denied".into()
+        }
+        Some(e) => io_reason(e),
+        None => err.to_string().to_lowercase(),
+    }
+}
+
+/// The reason of an I/O error in the words of the other messages, without
+/// the operating system's error number.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::NotFound => "no such file or folder".into(),
+        // ELOOP: a link that points back at itself, named on the command line.
+        _ if e.raw_os_error() == Some(40) => "symbolic link loop".into(),
+        _ => e.to_string().to_lowercase(),
     }
 }
