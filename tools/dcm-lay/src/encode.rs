@@ -69,11 +69,28 @@ fn json(dataset: &Map<String, Value>) -> Result<Vec<u8>, EncodeError> {
 /// record's own declaration, because dicom-rs encodes text by the declared
 /// set and UTF-8 holds every value; an all-ASCII record keeps its declaration,
 /// which reads the same bytes back the same way.
+///
+/// The data set is encoded directly (`part10`) when its shape allows, and
+/// through a dicom-rs object otherwise; both give the same bytes.
 fn part10(record: &Record) -> Result<Vec<u8>, EncodeError> {
+    let utf8 = has_non_ascii(&record.dataset);
+    let dataset = match crate::part10::dataset(&record.dataset, utf8) {
+        Some(bytes) => bytes,
+        None => dicom_rs_dataset(&record.dataset, utf8)?,
+    };
+    file(&dataset)
+}
+
+/// The data set encoded through a dicom-rs object: every shape dicom-json
+/// reads, for what the direct encoder (`part10`) leaves out.
+pub(crate) fn dicom_rs_dataset(
+    map: &Map<String, Value>,
+    utf8: bool,
+) -> Result<Vec<u8>, EncodeError> {
     // Read from the record's map in place: `Record::to_object` would copy
     // the whole data set first.
-    let mut object = DicomJson::<InMemDicomObject>::deserialize(&record.dataset)?.into_inner();
-    if has_non_ascii(&record.dataset) {
+    let mut object = DicomJson::<InMemDicomObject>::deserialize(map)?.into_inner();
+    if utf8 {
         let utf8 = PrimitiveValue::from("ISO_IR 192");
         object.put(DataElement::new(tags::SPECIFIC_CHARACTER_SET, VR::CS, utf8));
     }
@@ -81,9 +98,14 @@ fn part10(record: &Record) -> Result<Vec<u8>, EncodeError> {
     object
         .write_dataset_with_ts(&mut dataset, &EXPLICIT_VR_LITTLE_ENDIAN.erased())
         .map_err(|e| EncodeError::Dataset(e.to_string()))?;
+    Ok(dataset)
+}
+
+/// Preamble, meta group and the encoded data set.
+fn file(dataset: &[u8]) -> Result<Vec<u8>, EncodeError> {
     let meta = FileMetaTableBuilder::new()
         .media_storage_sop_class_uid(MEDIA_STORAGE_SOP_CLASS)
-        .media_storage_sop_instance_uid(uid_from_bytes(&dataset))
+        .media_storage_sop_instance_uid(uid_from_bytes(dataset))
         .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
         .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
         .implementation_version_name(IMPLEMENTATION_VERSION_NAME)
@@ -94,12 +116,12 @@ fn part10(record: &Record) -> Result<Vec<u8>, EncodeError> {
     out.extend_from_slice(b"DICM");
     meta.write(&mut out)
         .map_err(|e| EncodeError::Meta(e.to_string()))?;
-    out.extend_from_slice(&dataset);
+    out.extend_from_slice(dataset);
     Ok(out)
 }
 
 /// True when any string in the JSON tree is not ASCII.
-fn has_non_ascii(dataset: &Map<String, Value>) -> bool {
+pub(crate) fn has_non_ascii(dataset: &Map<String, Value>) -> bool {
     fn walk(v: &Value) -> bool {
         match v {
             Value::String(s) => !s.is_ascii(),

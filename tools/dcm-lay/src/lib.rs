@@ -10,6 +10,7 @@ pub mod encode;
 pub mod lines;
 pub mod manifest;
 pub mod numbering;
+pub mod part10;
 pub mod prepare;
 pub mod prune;
 pub mod recover;
