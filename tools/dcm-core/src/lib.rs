@@ -15,6 +15,7 @@ pub mod id;
 pub mod input;
 pub mod logging;
 pub mod message;
+pub mod progress;
 pub mod record;
 pub mod tag;
 

@@ -138,7 +138,7 @@ impl<'a, W: Write> Writer<'a, W> {
 
     fn account(&mut self, line: IdLine, outcome: Outcome) {
         self.summary.ids += 1;
-        self.shared.progress.advance();
+        self.shared.progress.advance(1, "");
         let subject = subject(&line);
         match outcome {
             Outcome::Done { .. } if self.output_lost => self.not_done(&line),

@@ -51,7 +51,7 @@ fn main() -> ExitCode {
     static SHARED: OnceLock<Arc<Shared>> = OnceLock::new();
     let shared = SHARED
         .get_or_init(|| {
-            let progress = Progress::new(verbosity.progress(), total);
+            let progress = Progress::new(verbosity.progress(), total, "IDs", "IDs");
             Arc::new(Shared {
                 progress,
                 ..Shared::default()

@@ -5,7 +5,6 @@ mod extract;
 mod header;
 mod output;
 mod paths;
-mod progress;
 mod report;
 mod run;
 mod source;
@@ -17,8 +16,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 use dcm_core::{message, Exit};
 
-use crate::progress::Progress;
 use crate::run::{run, Stop, TOOL};
+use dcm_core::progress::Progress;
 
 fn main() -> ExitCode {
     dcm_core::generate::if_asked(cli::Cli::command);
@@ -37,7 +36,7 @@ fn main() -> ExitCode {
             .num_threads(jobs)
             .build_global();
     }
-    let progress = Progress::new(verbosity.progress());
+    let progress = Progress::new(verbosity.progress(), None, "files read", "files");
     let stdout = std::io::stdout().lock();
     match run(&config, std::io::stdin().lock(), stdout, &progress) {
         Ok((exit, summary)) => {

@@ -13,10 +13,10 @@ use crate::cli::{Config, Format};
 use crate::extract::{extract, Outcome};
 use crate::output::{write_new, write_table};
 use crate::paths::roots;
-use crate::progress::Progress;
 use crate::report::Report;
 use crate::unique::Unique;
 use crate::walk::{walk, Found};
+use dcm_core::progress::Progress;
 
 pub const TOOL: &str = "dcm-ids";
 /// Files read in parallel between two in-order merges: large enough to keep
@@ -88,7 +88,7 @@ pub fn run<W: Write>(
                 .into_iter()
                 .try_for_each(|(path, outcome)| tally.account(path, outcome))
         })?;
-        progress.advance(files, tally.summary.ids);
+        progress.advance(files, &format!(", {} unique IDs", tally.summary.ids));
     }
     progress.finish();
     tally.finish()
