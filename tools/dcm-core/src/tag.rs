@@ -69,7 +69,14 @@ pub fn keyword(tag: Tag) -> Option<&'static str> {
 
 /// A tag as the 8 upper-case hex digits of the DICOM JSON model.
 pub fn json_key(tag: Tag) -> String {
-    format!("{:04X}{:04X}", tag.0, tag.1)
+    // Looked up several times per record on the lay-out path, where
+    // `format!` showed in profiles.
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let number = (u32::from(tag.0) << 16) | u32::from(tag.1);
+    (0..8)
+        .rev()
+        .map(|i| char::from(HEX[(number >> (4 * i)) as usize & 0xF]))
+        .collect()
 }
 
 /// A tag as `gggg,eeee`.
@@ -102,5 +109,12 @@ mod tests {
         assert_eq!(a.vr, VR::UN);
         assert_eq!(a.name(), "0009,1001");
         assert_eq!(json_key(a.tag), "00091001");
+    }
+
+    #[test]
+    fn json_keys_are_eight_upper_case_hex_digits() {
+        assert_eq!(json_key(Tag(0x0020, 0x000D)), "0020000D");
+        assert_eq!(json_key(Tag(0x7FE0, 0xFFFF)), "7FE0FFFF");
+        assert_eq!(json_key(Tag(0xABCD, 0xEF01)), "ABCDEF01");
     }
 }
