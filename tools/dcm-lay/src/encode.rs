@@ -16,7 +16,6 @@
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::{tags, uids};
 use dicom_json::DicomJson;
-use dicom_object::meta::FileMetaTableBuilder;
 use dicom_object::InMemDicomObject;
 use dicom_transfer_syntax_registry::entries::EXPLICIT_VR_LITTLE_ENDIAN;
 use serde::Deserialize;
@@ -103,21 +102,26 @@ pub(crate) fn dicom_rs_dataset(
 
 /// Preamble, meta group and the encoded data set.
 fn file(dataset: &[u8]) -> Result<Vec<u8>, EncodeError> {
-    let meta = FileMetaTableBuilder::new()
-        .media_storage_sop_class_uid(MEDIA_STORAGE_SOP_CLASS)
-        .media_storage_sop_instance_uid(uid_from_bytes(dataset))
-        .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
-        .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
-        .implementation_version_name(IMPLEMENTATION_VERSION_NAME)
-        .build()
-        .map_err(|e| EncodeError::Meta(e.to_string()))?;
-    let mut out = Vec::with_capacity(dataset.len() + 400);
+    let meta = crate::part10::meta(
+        meta_uids(&uid_from_bytes(dataset)),
+        IMPLEMENTATION_VERSION_NAME,
+    );
+    let mut out = Vec::with_capacity(132 + meta.len() + dataset.len());
     out.extend_from_slice(&[0u8; 128]);
     out.extend_from_slice(b"DICM");
-    meta.write(&mut out)
-        .map_err(|e| EncodeError::Meta(e.to_string()))?;
+    out.extend_from_slice(&meta);
     out.extend_from_slice(dataset);
     Ok(out)
+}
+
+/// The meta group's UIDs, in `part10::meta`'s order, for an instance UID.
+fn meta_uids(instance: &str) -> [&str; 4] {
+    [
+        MEDIA_STORAGE_SOP_CLASS,
+        instance,
+        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+        IMPLEMENTATION_CLASS_UID,
+    ]
 }
 
 /// True when any string in the JSON tree is not ASCII.
@@ -147,6 +151,7 @@ fn uid_from_bytes(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use dicom_object::from_reader;
+    use dicom_object::meta::FileMetaTableBuilder;
 
     fn record() -> Record {
         let line = r#"{"position":0,"id":"PX1","key":"PatientID","dataset":{
@@ -184,6 +189,24 @@ mod tests {
         assert_eq!(text(tags::SPECIFIC_CHARACTER_SET), "ISO_IR 192");
         assert_eq!(text(tags::MODALITIES_IN_STUDY), "CT\\MR");
         assert_eq!(text(tags::NUMBER_OF_STUDY_RELATED_SERIES), "2");
+    }
+
+    #[test]
+    fn meta_group_is_what_dicom_rs_writes() {
+        for instance in ["1.2", "1.23", &uid_from_bytes(b"x"), &uid_from_bytes(b"yz")] {
+            let table = FileMetaTableBuilder::new()
+                .media_storage_sop_class_uid(MEDIA_STORAGE_SOP_CLASS)
+                .media_storage_sop_instance_uid(instance)
+                .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
+                .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
+                .implementation_version_name(IMPLEMENTATION_VERSION_NAME)
+                .build()
+                .unwrap();
+            let mut reference = Vec::new();
+            table.write(&mut reference).unwrap();
+            let direct = crate::part10::meta(meta_uids(instance), IMPLEMENTATION_VERSION_NAME);
+            assert_eq!(direct, reference, "{instance}");
+        }
     }
 
     #[test]

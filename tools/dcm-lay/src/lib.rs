@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod encode;
+pub mod journal;
 pub mod lines;
 pub mod manifest;
 pub mod numbering;

@@ -13,6 +13,9 @@ use dcm_lay::cli::Cli;
 use dcm_lay::config::{Config, Input};
 use dcm_lay::run::{run, TOOL};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Large reads: a record line is about 1 KiB and there may be millions.
 const READ_BUFFER: usize = 1 << 16;
 

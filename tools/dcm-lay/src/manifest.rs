@@ -8,24 +8,23 @@
 //!
 //! The manifest is written once, at the end; a run that is killed or stopped
 //! by a full disk cannot write it. So every row is also appended, as its file
-//! is written, to a hidden journal beside it, which the next run's `load`
-//! replays and a successful `save` removes.
+//! is written, to a hidden journal beside it (see `journal`), which the next
+//! run's `load` replays and a successful `save` removes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
+use std::rc::Rc;
 
 use dcm_core::Record;
 use dicom_dictionary_std::tags;
 
+use crate::journal::Journal;
 use crate::tree::{write_atomic, TreeError};
 
 /// The manifest's file name at ROOT.
 pub const FILE_NAME: &str = "manifest.csv";
-
-/// The journal's file name at ROOT: hidden, and not a temp file's name.
-pub const JOURNAL_NAME: &str = ".dcm-lay.manifest-journal.csv";
 
 /// The columns, in order. Multiple values are joined with `\` as in DICOM.
 pub const HEADER: [&str; 8] = [
@@ -50,16 +49,48 @@ pub enum ManifestError {
     Write(#[from] TreeError),
 }
 
-/// The rows, keyed by (position, path) so they come out sorted, with the
-/// position of each path so that replacing a row needs no scan.
-#[derive(Debug, Default)]
-pub struct Manifest {
-    rows: BTreeMap<(u64, String), Vec<String>>,
-    positions: HashMap<String, u64>,
-    /// Where rows are journaled; `None` for a manifest not loaded from ROOT.
-    journal: Option<PathBuf>,
-    /// The journal, opened for appending at the first row of a run.
-    journal_file: Option<fs::File>,
+/// What the manifest lists about a record, but its path: worked out ahead
+/// of the main loop (see `prepare`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fields {
+    pub position: u64,
+    pub id: String,
+    /// The columns from PatientID on.
+    attributes: [String; 5],
+}
+
+impl Fields {
+    pub fn of(record: &Record) -> Fields {
+        let all = |tag| record.all_str(tag).join("\\");
+        Fields {
+            position: record.position,
+            id: record.id.clone(),
+            attributes: [
+                all(tags::PATIENT_ID),
+                all(tags::STUDY_INSTANCE_UID),
+                all(tags::STUDY_DATE),
+                all(tags::MODALITIES_IN_STUDY),
+                all(tags::INSTITUTION_NAME),
+            ],
+        }
+    }
+
+    /// StudyInstanceUID as the manifest writes it: values joined with `\`,
+    /// empty when the record had none.
+    pub fn uid(&self) -> &str {
+        &self.attributes[1]
+    }
+
+    /// A row as read from CSV, `HEADER.len()` columns; the path aside.
+    fn from_row(row: &[String]) -> Fields {
+        let attributes = std::array::from_fn(|i| row[3 + i].clone());
+        Fields {
+            // A position that is not a number sorts last.
+            position: row[1].parse().unwrap_or(u64::MAX),
+            id: row[2].clone(),
+            attributes,
+        }
+    }
 }
 
 /// One row, as the numbering and pruning read it.
@@ -73,16 +104,27 @@ pub struct Entry<'a> {
     pub uid: &'a str,
 }
 
+/// The rows, keyed by (position, path) so they come out sorted, with the
+/// position of each path so that replacing a row needs no scan. The path is
+/// shared by both maps: a large run keeps a row per study in memory.
+#[derive(Debug, Default)]
+pub struct Manifest {
+    rows: BTreeMap<(u64, Rc<str>), Fields>,
+    positions: HashMap<Rc<str>, u64>,
+    /// Where rows are journaled; `None` for a manifest not loaded from ROOT.
+    journal: Option<Journal>,
+}
+
 impl Manifest {
     /// Loads ROOT/manifest.csv, or an empty manifest if there is none.
     pub fn load(root: &Path) -> Result<Manifest, ManifestError> {
         let path = root.join(FILE_NAME);
         let shown = || path.display().to_string();
+        let mut manifest = Manifest::default();
         let file = match fs::symlink_metadata(&path) {
             Ok(m) if m.is_file() => fs::File::open(&path),
             Ok(_) => return Err(ManifestError::Header { path: shown() }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let mut manifest = Manifest::default();
                 manifest.replay_journal(root);
                 return Ok(manifest);
             }
@@ -96,106 +138,70 @@ impl Manifest {
         if reader.headers().map_err(read_err)? != HEADER.as_slice() {
             return Err(ManifestError::Header { path: shown() });
         }
-        let mut manifest = Manifest::default();
         for row in reader.records() {
             let row: Vec<String> = row.map_err(read_err)?.iter().map(str::to_string).collect();
-            let position = row[1].parse().unwrap_or(u64::MAX);
-            manifest.insert(position, row);
+            manifest.insert(&row[0], Fields::from_row(&row));
         }
         manifest.replay_journal(root);
         Ok(manifest)
     }
 
-    /// Adds the rows a stopped run journaled; a row cut by the stop is
-    /// skipped (its file is found again by the numbering, see `recover`).
+    /// Adds the rows a stopped run journaled.
     fn replay_journal(&mut self, root: &Path) {
-        let path = root.join(JOURNAL_NAME);
-        if let Ok(m) = fs::symlink_metadata(&path) {
-            if m.is_file() {
-                let mut reader = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_path(&path)
-                    .ok();
-                for row in reader.iter_mut().flat_map(|r| r.records()).flatten() {
-                    if row.len() == HEADER.len() {
-                        let row: Vec<String> = row.iter().map(str::to_string).collect();
-                        let position = row[1].parse().unwrap_or(u64::MAX);
-                        self.insert(position, row);
-                    }
-                }
-            }
+        for row in Journal::replay(root, HEADER.len()) {
+            self.insert(&row[0], Fields::from_row(&row));
         }
-        self.journal = Some(path);
+        self.journal = Some(Journal::at(root));
     }
 
     /// Adds or replaces the row of one file.
-    pub fn upsert(&mut self, relative: &str, record: &Record) {
-        let all = |tag| record.all_str(tag).join("\\");
-        let row = vec![
-            relative.to_string(),
-            record.position.to_string(),
-            record.id.clone(),
-            all(tags::PATIENT_ID),
-            all(tags::STUDY_INSTANCE_UID),
-            all(tags::STUDY_DATE),
-            all(tags::MODALITIES_IN_STUDY),
-            all(tags::INSTITUTION_NAME),
-        ];
-        self.remove(relative);
-        self.append_to_journal(&row);
-        self.insert(record.position, row);
-    }
-
-    /// Appends one row to the journal. A failure (the disk that stopped the
-    /// run) is not an error of the file's: the numbering still finds it.
-    fn append_to_journal(&mut self, row: &[String]) {
-        let Some(path) = &self.journal else { return };
-        if self.journal_file.is_none() {
-            let opened = fs::OpenOptions::new().create(true).append(true).open(path);
-            self.journal_file = opened.ok();
-        }
-        if let Some(file) = &mut self.journal_file {
-            let mut line = csv::Writer::from_writer(Vec::new());
-            if line.write_record(row).is_ok() {
-                if let Ok(bytes) = line.into_inner() {
-                    let _ = file.write_all(&bytes);
-                }
+    pub fn upsert(&mut self, relative: &str, fields: &Fields) {
+        if let Some(journal) = &mut self.journal {
+            let position = fields.position.to_string();
+            let mut row = [relative, &position, &fields.id, "", "", "", "", ""];
+            for (column, value) in row[3..].iter_mut().zip(&fields.attributes) {
+                *column = value;
             }
+            journal.append(&row);
         }
+        self.insert(relative, fields.clone());
     }
 
-    fn insert(&mut self, position: u64, row: Vec<String>) {
-        if let Some(old) = self.positions.insert(row[0].clone(), position) {
-            self.rows.remove(&(old, row[0].clone()));
-        }
-        self.rows.insert((position, row[0].clone()), row);
+    fn insert(&mut self, relative: &str, fields: Fields) {
+        self.remove(relative);
+        let path: Rc<str> = relative.into();
+        self.positions.insert(Rc::clone(&path), fields.position);
+        self.rows.insert((fields.position, path), fields);
     }
 
     /// Drops the row of one file, if there is one.
     pub fn remove(&mut self, relative: &str) {
-        if let Some(position) = self.positions.remove(relative) {
-            self.rows.remove(&(position, relative.to_string()));
+        if let Some((path, position)) = self.positions.remove_entry(relative) {
+            self.rows.remove(&(position, path));
         }
     }
 
     /// The rows, sorted by position then path.
     pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
-        self.rows.iter().map(|((position, _), row)| Entry {
-            path: &row[0],
+        self.rows.iter().map(|((position, path), fields)| Entry {
+            path,
             position: *position,
-            id: &row[2],
-            uid: &row[4],
+            id: &fields.id,
+            uid: fields.uid(),
         })
     }
 
     /// The CSV text.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let rows =
-            std::iter::once(HEADER.map(str::to_string).to_vec()).chain(self.rows.values().cloned());
-        for row in rows {
-            writer.write_record(&row).expect("writing CSV to memory");
+        writer.write_record(HEADER).expect("writing CSV to memory");
+        for ((position, path), fields) in &self.rows {
+            let position = position.to_string();
+            let start = [&**path, &position, &fields.id];
+            let row = start
+                .into_iter()
+                .chain(fields.attributes.iter().map(String::as_str));
+            writer.write_record(row).expect("writing CSV to memory");
         }
         writer.into_inner().expect("flushing CSV to memory")
     }
@@ -203,9 +209,9 @@ impl Manifest {
     /// Writes ROOT/manifest.csv atomically (temp name, then rename).
     pub fn save(&mut self, root: &Path) -> Result<(), ManifestError> {
         write_atomic(root, FILE_NAME, &self.to_bytes())?;
-        // Every journaled row is in the manifest now.
-        self.journal_file = None;
-        let _ = fs::remove_file(root.join(JOURNAL_NAME));
+        if let Some(journal) = &mut self.journal {
+            journal.remove();
+        }
         Ok(())
     }
 }
@@ -214,13 +220,13 @@ impl Manifest {
 mod tests {
     use super::*;
 
-    fn record(position: u64, uid: &str) -> Record {
+    fn record(position: u64, uid: &str) -> Fields {
         let line = format!(
             r#"{{"position":{position},"id":"P","key":"PatientID","dataset":
             {{"0020000D":{{"vr":"UI","Value":["{uid}"]}},
             "00080061":{{"vr":"CS","Value":["CT","MR"]}}}}}}"#
         );
-        Record::from_line(&line.replace('\n', "")).unwrap()
+        Fields::of(&Record::from_line(&line.replace('\n', "")).unwrap())
     }
 
     #[test]

@@ -13,29 +13,33 @@
 //! as listed too, by the study read back from them (see `recover`).
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
-
-use dcm_core::Record;
+use std::path::{Path, PathBuf};
 
 use crate::manifest::Manifest;
 use crate::recover::unlisted;
-use crate::template::Template;
+use crate::template::Place;
 
 /// The names of earlier runs and of this one, per folder.
 #[derive(Debug, Default)]
 pub struct Numbering {
-    /// (folder, StudyInstanceUID) -> file name, from the manifest.
-    earlier: HashMap<(String, String), String>,
-    /// Per folder, the file names the manifest gives to a study with a UID.
-    listed: HashMap<String, HashSet<String>>,
-    /// Per folder, the names handed out in this run.
-    given: HashMap<String, HashSet<String>>,
-    /// Per folder, the last number tried in this run.
-    counters: HashMap<String, u64>,
+    folders: HashMap<String, Folder>,
     /// ROOT, to read back unlisted files; `None` reads nothing from disk.
     root: Option<PathBuf>,
-    /// Folders whose unlisted files were read back already.
-    scanned: HashSet<String>,
+}
+
+/// What is known about the names in one folder.
+#[derive(Debug, Default)]
+struct Folder {
+    /// StudyInstanceUID -> file name, from the manifest and read back.
+    earlier: HashMap<String, String>,
+    /// The names earlier runs gave to a study with a UID, and unlisted files.
+    listed: HashSet<String>,
+    /// The names handed out in this run.
+    given: HashSet<String>,
+    /// The last number tried in this run.
+    counter: u64,
+    /// Whether the unlisted files were read back already.
+    scanned: bool,
 }
 
 impl Numbering {
@@ -47,62 +51,54 @@ impl Numbering {
         };
         for entry in manifest.entries().filter(|e| !e.uid.is_empty()) {
             let (folder, file) = entry.path.rsplit_once('/').unwrap_or(("", entry.path));
-            let key = (folder.to_string(), entry.uid.to_string());
-            numbering.earlier.insert(key, file.to_string());
-            numbering
-                .listed
-                .entry(folder.to_string())
-                .or_default()
-                .insert(file.to_string());
+            let folder = numbering.folders.entry(folder.to_string()).or_default();
+            folder
+                .earlier
+                .insert(entry.uid.to_string(), file.to_string());
+            folder.listed.insert(file.to_string());
         }
         numbering
     }
 
-    /// The file name of `record` in the folder `dirs`; `uid` is its
+    /// The file name of a record placed at `place`; `uid` is its
     /// StudyInstanceUID as the manifest writes it (empty when missing).
-    pub fn name(
-        &mut self,
-        template: &Template,
-        record: &Record,
-        dirs: &[String],
-        uid: &str,
-    ) -> Result<String, String> {
-        let folder = dirs.join("/");
-        self.read_back(&folder);
-        let given = self.given.entry(folder.clone()).or_default();
-        if let Some(name) = self.earlier.get(&(folder.clone(), uid.to_string())) {
-            if !given.contains(name) && template.counter_of(record, name).is_some() {
-                given.insert(name.clone());
+    pub fn name(&mut self, place: &Place, uid: &str) -> Result<String, String> {
+        let path = place.dirs.join("/");
+        if !self.folders.contains_key(&path) {
+            self.folders.insert(path.clone(), Folder::default());
+        }
+        let folder = self.folders.get_mut(&path).expect("inserted above");
+        if !folder.scanned {
+            folder.scanned = true;
+            if let Some(root) = &self.root {
+                folder.read_back(&root.join(&path));
+            }
+        }
+        if let Some(name) = folder.earlier.get(uid) {
+            if !folder.given.contains(name) && place.counter_of(name).is_some() {
+                folder.given.insert(name.clone());
                 return Ok(name.clone());
             }
         }
-        let listed = self.listed.get(&folder);
-        let counter = self.counters.entry(folder).or_insert(0);
         loop {
-            *counter += 1;
-            let name = template.file(record, *counter)?;
-            if !given.contains(&name) && !listed.is_some_and(|l| l.contains(&name)) {
-                given.insert(name.clone());
+            folder.counter += 1;
+            let name = place.file(folder.counter)?;
+            if !folder.given.contains(&name) && !folder.listed.contains(&name) {
+                folder.given.insert(name.clone());
                 return Ok(name);
             }
         }
     }
 }
 
-impl Numbering {
-    /// Adds the unlisted files of `folder` to what is listed, once a run.
-    fn read_back(&mut self, folder: &str) {
-        let Some(root) = &self.root else { return };
-        if !self.scanned.insert(folder.to_string()) {
-            return;
-        }
-        let listed = self.listed.entry(folder.to_string()).or_default();
-        for file in unlisted(&root.join(folder), |name| listed.contains(name)) {
+impl Folder {
+    /// Adds the unlisted files of the folder at `dir` to what is listed.
+    fn read_back(&mut self, dir: &Path) {
+        for file in unlisted(dir, |name| self.listed.contains(name)) {
             if let Some(uid) = file.uid {
-                let key = (folder.to_string(), uid);
-                self.earlier.entry(key).or_insert_with(|| file.name.clone());
+                self.earlier.entry(uid).or_insert_with(|| file.name.clone());
             }
-            listed.insert(file.name);
+            self.listed.insert(file.name);
         }
     }
 }
@@ -110,6 +106,9 @@ impl Numbering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::Fields;
+    use crate::template::Template;
+    use dcm_core::Record;
 
     fn record(position: u64, uid: &str) -> Record {
         let dataset = serde_json::json!({"0020000D": {"vr": "UI", "Value": [uid]}});
@@ -121,12 +120,10 @@ mod tests {
 
     fn names(numbering: &mut Numbering, position: u64, uids: &[&str]) -> Vec<String> {
         let seed = Template::from_layout("seed").unwrap();
-        let dirs = vec![position.to_string()];
         uids.iter()
             .map(|u| {
-                numbering
-                    .name(&seed, &record(position, u), &dirs, u)
-                    .unwrap()
+                let place = seed.place(&record(position, u)).unwrap();
+                numbering.name(&place, u).unwrap()
             })
             .collect()
     }
@@ -149,7 +146,7 @@ mod tests {
             ("rsp0002.dcm", "b"),
             ("rsp0003.dcm", "c"),
         ] {
-            manifest.upsert(&format!("7/{file}"), &record(7, uid));
+            manifest.upsert(&format!("7/{file}"), &Fields::of(&record(7, uid)));
         }
         let mut n = Numbering::new(&manifest, "/nonexistent/root");
         assert_eq!(

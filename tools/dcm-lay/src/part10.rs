@@ -248,14 +248,69 @@ fn f32_of(n: &Number) -> Option<f32> {
     }
 }
 
-/// One element with its explicit VR little endian header. UC, UR and UT
-/// carry a 32-bit length; the others a 16-bit one, and a longer value is
+/// The file meta group (PS3.10 section 7.1) with the given UIDs, as
+/// dicom-rs's `FileMetaTable` writes it: group length, version `00 01`, the
+/// media storage SOP class and instance, the transfer syntax, the
+/// implementation class UID and version name. Only the instance UID varies
+/// from file to file, and building a dicom-rs table for it cost more than
+/// the data set.
+pub fn meta(uids: [&str; 4], version_name: &str) -> Vec<u8> {
+    let [class, instance, syntax, implementation] = uids;
+    let ui = |tag, text: &str| {
+        let mut value = text.as_bytes().to_vec();
+        if value.len() % 2 == 1 {
+            value.push(0);
+        }
+        Element {
+            tag,
+            vr: *b"UI",
+            value,
+        }
+    };
+    let mut name = version_name.as_bytes().to_vec();
+    if name.len() % 2 == 1 {
+        name.push(b' ');
+    }
+    let elements = [
+        Element {
+            tag: 0x0002_0001,
+            vr: *b"OB",
+            value: vec![0, 1],
+        },
+        ui(0x0002_0002, class),
+        ui(0x0002_0003, instance),
+        ui(0x0002_0010, syntax),
+        ui(0x0002_0012, implementation),
+        Element {
+            tag: 0x0002_0013,
+            vr: *b"SH",
+            value: name,
+        },
+    ];
+    let mut rest = Vec::with_capacity(256);
+    for element in &elements {
+        write(&mut rest, element).expect("meta values are short");
+    }
+    let mut out = Vec::with_capacity(rest.len() + 12);
+    let length = u32::try_from(rest.len()).expect("meta values are short");
+    let group_length = Element {
+        tag: 0x0002_0000,
+        vr: *b"UL",
+        value: length.to_le_bytes().to_vec(),
+    };
+    write(&mut out, &group_length).expect("four bytes");
+    out.extend_from_slice(&rest);
+    out
+}
+
+/// One element with its explicit VR little endian header. OB, UC, UR and
+/// UT carry a 32-bit length; the others a 16-bit one, and a longer value is
 /// an error dicom-rs reports in its own words.
 fn write(out: &mut Vec<u8>, e: &Element) -> Option<()> {
     out.extend(((e.tag >> 16) as u16).to_le_bytes());
     out.extend((e.tag as u16).to_le_bytes());
     out.extend(e.vr);
-    if matches!(&e.vr, b"UC" | b"UR" | b"UT") {
+    if matches!(&e.vr, b"OB" | b"UC" | b"UR" | b"UT") {
         out.extend([0, 0]);
         out.extend(u32::try_from(e.value.len()).ok()?.to_le_bytes());
     } else {

@@ -1,23 +1,28 @@
 //! The work on one line that needs nothing from the rest of the run: parsing
-//! the record, the digest for the duplicate check, the folders and the
-//! file's bytes.
+//! the record, the digest for the duplicate check, its place in the tree,
+//! its manifest columns and the file's bytes.
 //!
 //! Its own unit because it runs on the reader thread (see `lines`), ahead of
 //! the main loop: a second core parses and encodes while the main loop
 //! writes. Every decision that depends on earlier lines (duplicates, the
 //! counter, conflicts, the manifest) stays on the main loop, in input order,
 //! so the tree and the messages are the same as when one thread did it all.
-//! Work done here for a line the main loop then skips (a duplicate) is simply
-//! dropped, errors included.
+//! The parsed record itself stays here too: the main loop gets plain strings
+//! and bytes, and freeing the record's many small allocations on the thread
+//! that made them is much cheaper than on the other one. Work done here for
+//! a line the main loop then skips (a duplicate) is simply dropped, errors
+//! included.
 
 use std::io;
 
 use dcm_core::Record;
+use dicom_dictionary_std::tags;
 use sha2::{Digest, Sha256};
 
 use crate::encode::{encode, EncodeError};
+use crate::manifest::Fields;
 use crate::run::LineError;
-use crate::template::Template;
+use crate::template::{Place, Template};
 
 /// A SHA-256 of a data set's compact JSON.
 pub type Values = [u8; 32];
@@ -25,13 +30,16 @@ pub type Values = [u8; 32];
 /// One parsed line with what could be worked out ahead of the main loop.
 #[derive(Debug)]
 pub struct Prepared {
-    pub record: Record,
+    /// Position, ID and the manifest's columns.
+    pub fields: Fields,
+    /// The first StudyInstanceUID, which the duplicate rule goes by.
+    pub uid: Option<String>,
     /// Stands for the data set's JSON text in the duplicate check: equal
     /// text gives an equal digest, and the run keeps 32 bytes per study
     /// instead of the text.
     pub values: Values,
-    /// The folder part of the record's place.
-    pub dirs: Result<Vec<String>, String>,
+    /// The record's place, but for the counter.
+    pub place: Result<Place, String>,
     /// The file's bytes.
     pub bytes: Result<Vec<u8>, EncodeError>,
 }
@@ -42,10 +50,11 @@ pub fn prepare(raw: &[u8], cut: bool, template: &Template) -> Option<Result<Prep
         return None;
     }
     Some(parse(raw, cut).map(|record| Prepared {
+        fields: Fields::of(&record),
+        uid: record.first_str(tags::STUDY_INSTANCE_UID),
         values: values_of(&record),
-        dirs: template.dirs(&record),
+        place: template.place(&record),
         bytes: encode(&record, template.format),
-        record,
     }))
 }
 
@@ -98,9 +107,11 @@ mod tests {
     #[test]
     fn values_digest_is_the_digest_of_the_compact_json() {
         let p = prepare(LINE.as_bytes(), false, &seed()).unwrap().unwrap();
-        let text = serde_json::to_string(&p.record.dataset).unwrap();
+        let text = r#"{"0020000D":{"vr":"UI","Value":["1.2"]}}"#;
         assert_eq!(p.values, <[u8; 32]>::from(Sha256::digest(text.as_bytes())));
-        assert_eq!(p.dirs.unwrap(), ["1"]);
+        assert_eq!(p.uid.as_deref(), Some("1.2"));
+        assert_eq!(p.fields.uid(), "1.2");
+        assert_eq!(p.place.unwrap().dirs, ["1"]);
         assert!(p.bytes.is_ok());
     }
 

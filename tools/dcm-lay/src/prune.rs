@@ -18,7 +18,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use dcm_core::message::report;
-use dcm_core::Record;
 
 use crate::manifest::Manifest;
 use crate::run::TOOL;
@@ -41,17 +40,17 @@ pub struct Pruned {
 }
 
 impl Scope {
-    /// A record was read.
-    pub fn saw(&mut self, record: &Record) {
-        self.seen.insert((record.position, record.id.clone()));
+    /// A record of (position, ID) was read.
+    pub fn saw(&mut self, position: u64, id: &str) {
+        self.seen.insert((position, id.to_string()));
     }
 
     /// A line failed: its (position, ID) is out of scope, or everything is
     /// when the line was not a record.
-    pub fn failed(&mut self, record: Option<&Record>) {
+    pub fn failed(&mut self, record: Option<(u64, &str)>) {
         match record {
-            Some(r) => {
-                self.spoiled.insert((r.position, r.id.clone()));
+            Some((position, id)) => {
+                self.spoiled.insert((position, id.to_string()));
             }
             None => self.unparsed = true,
         }
@@ -129,13 +128,15 @@ fn remove_listed(root: &Path, relative: &str) -> Result<bool, (String, String)> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::Fields;
+    use dcm_core::Record;
 
-    fn record(position: u64, id: &str) -> Record {
+    fn record(position: u64, id: &str) -> Fields {
         let line = format!(
             r#"{{"position":{position},"id":"{id}","key":"PatientID","dataset":
             {{"0020000D":{{"vr":"UI","Value":["1.{position}"]}}}}}}"#
         );
-        Record::from_line(&line.replace('\n', "")).unwrap()
+        Fields::of(&Record::from_line(&line.replace('\n', "")).unwrap())
     }
 
     #[test]
@@ -150,10 +151,10 @@ mod tests {
             }
         }
         let mut scope = Scope::default();
-        scope.saw(&record(0, "A"));
+        scope.saw(0, "A");
         scope.produced("0/rsp0001.dcm".into());
-        scope.saw(&record(1, "B"));
-        scope.failed(Some(&record(1, "B")));
+        scope.saw(1, "B");
+        scope.failed(Some((1, "B")));
         let pruned = prune(tmp.path(), &mut manifest, &scope);
         assert_eq!(
             pruned,
@@ -178,7 +179,7 @@ mod tests {
         manifest.upsert("0/keep.dcm", &record(0, "A"));
         manifest.upsert("../keep.dcm", &record(0, "A"));
         let mut scope = Scope::default();
-        scope.saw(&record(0, "A"));
+        scope.saw(0, "A");
         let pruned = prune(tmp.path(), &mut manifest, &scope);
         assert_eq!(
             pruned,

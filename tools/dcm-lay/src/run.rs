@@ -24,8 +24,7 @@ use std::io::{BufRead, Write};
 use std::sync::atomic::AtomicBool;
 
 use dcm_core::message::{self, report};
-use dcm_core::{Exit, Record};
-use dicom_dictionary_std::tags;
+use dcm_core::Exit;
 
 use crate::config::Config;
 use crate::encode::EncodeError;
@@ -273,42 +272,37 @@ impl<'a> Layer<'a> {
     }
 
     fn lay_line(&mut self, prepared: Result<Prepared, LineError>) -> Result<Done, LineError> {
-        let Prepared {
-            record,
-            values,
-            dirs,
-            bytes,
-        } = prepared.inspect_err(|_| self.scope.failed(None))?;
-        self.scope.saw(&record);
-        self.lay_record(&record, values, dirs, bytes)
-            .inspect_err(|_| self.scope.failed(Some(&record)))
+        let prepared = prepared.inspect_err(|_| self.scope.failed(None))?;
+        let (position, id) = (prepared.fields.position, prepared.fields.id.clone());
+        self.scope.saw(position, &id);
+        self.lay_record(prepared)
+            .inspect_err(|_| self.scope.failed(Some((position, &id))))
     }
 
-    /// Errors come in the order a single pass would meet them: the folders,
-    /// the file name, the bytes, the tree.
-    fn lay_record(
-        &mut self,
-        record: &Record,
-        values: Values,
-        dirs: Result<Vec<String>, String>,
-        bytes: Result<Vec<u8>, EncodeError>,
-    ) -> Result<Done, LineError> {
-        if !self.first_time(record, values) {
+    /// Errors come in the order a single pass would meet them: the folders
+    /// and fields, the file name, the bytes, the tree.
+    fn lay_record(&mut self, prepared: Prepared) -> Result<Done, LineError> {
+        let Prepared {
+            fields,
+            uid,
+            values,
+            place,
+            bytes,
+        } = prepared;
+        if !self.first_time(fields.position, uid, values) {
             return Ok(Done::Duplicate);
         }
-        let template = &self.config.template;
-        let dirs = dirs.map_err(LineError::Layout)?;
-        let file = if template.has_counter() {
-            let uid = record.all_str(tags::STUDY_INSTANCE_UID).join("\\");
-            self.numbering.name(template, record, &dirs, &uid)
+        let place = place.map_err(LineError::Layout)?;
+        let file = if place.has_counter() {
+            self.numbering.name(&place, fields.uid())
         } else {
-            template.file(record, 0)
+            place.file(0)
         };
         let file = file.map_err(LineError::Layout)?;
         let bytes = bytes?;
-        let outcome = self.tree.put(&dirs, &file, &bytes)?;
-        let relative = [dirs.as_slice(), &[file]].concat().join("/");
-        self.manifest.upsert(&relative, record);
+        let outcome = self.tree.put(&place.dirs, &file, &bytes)?;
+        let relative = [place.dirs.as_slice(), &[file]].concat().join("/");
+        self.manifest.upsert(&relative, &fields);
         self.scope.produced(relative);
         Ok(Done::File(outcome))
     }
@@ -329,29 +323,24 @@ impl<'a> Layer<'a> {
     }
 
     /// Applies the duplicate rule of the module doc; true for a first arrival.
-    fn first_time(&mut self, record: &Record, values: Values) -> bool {
-        let uid = record.first_str(tags::STUDY_INSTANCE_UID);
-        let study = uid.clone().map_or(Study::Values(values), Study::Uid);
-        let key = (record.position, study);
+    fn first_time(&mut self, position: u64, uid: Option<String>, values: Values) -> bool {
+        let study = uid.map_or(Study::Values(values), Study::Uid);
+        let key = (position, study);
         if let Some(kept) = self.seen.get(&key) {
             // Only a study known by its UID can come back with other values.
             if let (Study::Uid(uid), true) = (&key.1, *kept != values) {
                 tracing::warn!(
-                    "position {}: study {uid} arrived again with other values; the first is kept",
-                    record.position,
+                    "position {position}: study {uid} arrived again with other values; \
+                     the first is kept",
                 );
             }
             return false;
         }
-        if let Some(uid) = uid {
-            let first = *self
-                .first_position
-                .entry(uid.clone())
-                .or_insert(record.position);
-            if first != record.position {
+        if let Study::Uid(uid) = &key.1 {
+            let first = *self.first_position.entry(uid.clone()).or_insert(position);
+            if first != position {
                 tracing::warn!(
-                    "position {}: study {uid} also matched position {first}; kept in both",
-                    record.position
+                    "position {position}: study {uid} also matched position {first}; kept in both"
                 );
             }
         }

@@ -72,19 +72,60 @@ pub struct Template {
     pub format: Format,
 }
 
-/// The place of one record: folder components and the file name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A template filled in for one record, all but the counter: the folder
+/// names and the pieces of the file name. Worked out ahead of the main loop
+/// (see `prepare`), which only has to pick the counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
     pub dirs: Vec<String>,
-    pub file: String,
+    file: Vec<Filled>,
+}
+
+/// A piece of a file name: sanitized text, or the counter and its width.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Filled {
+    Text(String),
+    Counter(Option<usize>),
 }
 
 impl Place {
-    /// The relative path with `/` separators (as the manifest shows it).
-    pub fn relative(&self) -> String {
-        let mut parts = self.dirs.clone();
-        parts.push(self.file.clone());
-        parts.join("/")
+    /// Whether the file name holds the per-folder counter `{n}`.
+    pub fn has_counter(&self) -> bool {
+        self.file.iter().any(|f| matches!(f, Filled::Counter(_)))
+    }
+
+    /// The file name, given the per-folder counter.
+    pub fn file(&self, counter: u64) -> Result<String, String> {
+        let mut out = String::new();
+        for piece in &self.file {
+            match piece {
+                Filled::Text(t) => out.push_str(t),
+                Filled::Counter(width) => {
+                    out.push_str(&sanitize(&pad(&counter.to_string(), *width)))
+                }
+            }
+        }
+        check_component(&out)?;
+        Ok(out)
+    }
+
+    /// The counter that gives `name` as this file name, if any: how a rerun
+    /// recognises the name an earlier run gave a study.
+    pub fn counter_of(&self, name: &str) -> Option<u64> {
+        let mut prefix = String::new();
+        for piece in &self.file {
+            match piece {
+                Filled::Text(t) => prefix.push_str(t),
+                Filled::Counter(_) => break,
+            }
+        }
+        let rest = name.strip_prefix(&prefix)?;
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        // A field right after `{n}` may start with digits too: try every cut.
+        (1..=digits.min(20)).find_map(|end| {
+            let n: u64 = rest[..end].parse().ok().filter(|n| *n > 0)?;
+            (self.file(n).ok()? == name).then_some(n)
+        })
     }
 }
 
@@ -123,50 +164,26 @@ impl Template {
         &self.text
     }
 
-    /// The folder part of a record's place; the counter is not known yet.
-    pub fn dirs(&self, record: &Record) -> Result<Vec<String>, String> {
-        let (_, dirs) = self
+    /// The record's place; fails on the first placeholder without a value,
+    /// folders first.
+    pub fn place(&self, record: &Record) -> Result<Place, String> {
+        let (file, dirs) = self
             .components
             .split_last()
             .expect("parse keeps one component");
-        dirs.iter().map(|c| expand(c, record, 0)).collect()
-    }
-
-    /// Whether the file name holds the per-folder counter `{n}`.
-    pub fn has_counter(&self) -> bool {
-        let file = self.components.last().expect("parse keeps one");
-        file.iter()
-            .any(|p| matches!(p, Piece::Field(f) if f.source == Source::Counter))
-    }
-
-    /// The counter that gives `name` as this record's file name, if any: how
-    /// a rerun recognises the name an earlier run gave a study.
-    pub fn counter_of(&self, record: &Record, name: &str) -> Option<u64> {
-        let file = self.components.last().expect("parse keeps one");
-        let mut prefix = String::new();
-        for piece in file {
-            match piece {
-                Piece::Literal(t) => prefix.push_str(t),
-                Piece::Field(f) if f.source == Source::Counter => break,
-                Piece::Field(f) => prefix.push_str(&value_of(f, record, 0).ok()?),
-            }
-        }
-        let rest = name.strip_prefix(&prefix)?;
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        // A field right after `{n}` may start with digits too: try every cut.
-        (1..=digits.min(20)).find_map(|end| {
-            let n: u64 = rest[..end].parse().ok().filter(|n| *n > 0)?;
-            (self.file(record, n).ok()? == name).then_some(n)
-        })
-    }
-
-    /// The file name, given the per-folder counter.
-    pub fn file(&self, record: &Record, counter: u64) -> Result<String, String> {
-        expand(
-            self.components.last().expect("parse keeps one"),
-            record,
-            counter,
-        )
+        let dirs = dirs
+            .iter()
+            .map(|c| expand(c, record))
+            .collect::<Result<_, _>>()?;
+        let file = file
+            .iter()
+            .map(|piece| match piece {
+                Piece::Literal(t) => Ok(Filled::Text(t.clone())),
+                Piece::Field(f) if f.source == Source::Counter => Ok(Filled::Counter(f.width)),
+                Piece::Field(f) => value_of(f, record).map(Filled::Text),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Place { dirs, file })
     }
 }
 
@@ -309,12 +326,13 @@ fn format_of(last: Option<&Piece>) -> Result<Format, String> {
     }
 }
 
-fn expand(comp: &[Piece], record: &Record, counter: u64) -> Result<String, String> {
+/// A folder name: `{n}` is refused there when the template is parsed.
+fn expand(comp: &[Piece], record: &Record) -> Result<String, String> {
     let mut out = String::new();
     for piece in comp {
         match piece {
             Piece::Literal(t) => out.push_str(t),
-            Piece::Field(f) => out.push_str(&value_of(f, record, counter)?),
+            Piece::Field(f) => out.push_str(&value_of(f, record)?),
         }
     }
     check_component(&out)?;
@@ -322,10 +340,10 @@ fn expand(comp: &[Piece], record: &Record, counter: u64) -> Result<String, Strin
 }
 
 /// The sanitized text of one placeholder for one record.
-fn value_of(field: &Field, record: &Record, counter: u64) -> Result<String, String> {
+fn value_of(field: &Field, record: &Record) -> Result<String, String> {
     let values = match &field.source {
         Source::Position => vec![record.position.to_string()],
-        Source::Counter => vec![counter.to_string()],
+        Source::Counter => unreachable!("the counter is filled in by Place::file"),
         Source::Id => vec![record.id.clone()],
         Source::Key => vec![record.key.clone()],
         Source::Attribute { tag, .. } => record.all_str(*tag),
@@ -394,9 +412,10 @@ mod tests {
     }
 
     fn place(t: &Template, r: &Record, n: u64) -> Result<String, String> {
-        let mut dirs = t.dirs(r)?;
-        dirs.push(t.file(r, n)?);
-        Ok(dirs.join("/"))
+        let place = t.place(r)?;
+        let mut parts = place.dirs.clone();
+        parts.push(place.file(n)?);
+        Ok(parts.join("/"))
     }
 
     #[test]
@@ -427,21 +446,28 @@ mod tests {
 
     #[test]
     fn counter_of_inverts_the_file_name() {
-        let seed = Template::from_layout("seed").unwrap();
+        let seed = Template::from_layout("seed")
+            .unwrap()
+            .place(&study())
+            .unwrap();
         assert!(seed.has_counter());
-        assert_eq!(seed.counter_of(&study(), "rsp0012.dcm"), Some(12));
-        assert_eq!(seed.counter_of(&study(), "rsp12.dcm"), None);
-        assert_eq!(seed.counter_of(&study(), "rsp0000.dcm"), None);
-        assert_eq!(seed.counter_of(&study(), "x0001.dcm"), None);
+        assert_eq!(seed.counter_of("rsp0012.dcm"), Some(12));
+        assert_eq!(seed.counter_of("rsp12.dcm"), None);
+        assert_eq!(seed.counter_of("rsp0000.dcm"), None);
+        assert_eq!(seed.counter_of("x0001.dcm"), None);
         let t = Template::parse("{id}/{n}{StudyDate}.json").unwrap();
-        assert_eq!(t.counter_of(&study(), "320240102.json"), Some(3));
-        assert!(!Template::from_layout("default").unwrap().has_counter());
+        assert_eq!(
+            t.place(&study()).unwrap().counter_of("320240102.json"),
+            Some(3)
+        );
+        let default = Template::from_layout("default").unwrap();
+        assert!(!default.place(&study()).unwrap().has_counter());
     }
 
     #[test]
     fn missing_value_names_the_placeholder() {
         let t = Template::parse("{StudyDescription}/{n}.dcm").unwrap();
-        let err = t.dirs(&study()).unwrap_err();
+        let err = t.place(&study()).unwrap_err();
         assert!(err.contains("StudyDescription"), "{err}");
     }
 
@@ -458,8 +484,8 @@ mod tests {
             "CON",
             &"x".repeat(300),
         ] {
-            let dirs = t.dirs(&record(0, id, r#"{"0020000D":{"vr":"UI","Value":["1"]}}"#));
-            let dirs = dirs.unwrap();
+            let place = t.place(&record(0, id, r#"{"0020000D":{"vr":"UI","Value":["1"]}}"#));
+            let dirs = place.unwrap().dirs;
             assert_eq!(dirs.len(), 1, "{id:?}");
             assert!(check_component(&dirs[0]).is_ok(), "{id:?} -> {:?}", dirs[0]);
         }

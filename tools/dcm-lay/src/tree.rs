@@ -9,7 +9,7 @@
 //! since a link placed there earlier would lead a later write elsewhere.
 //! (A link that another process swaps in while we run is out of scope.)
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -74,7 +74,8 @@ pub fn decide(existing: Option<&[u8]>, new: &[u8], overwrite: bool) -> Decision 
 pub struct Tree {
     root: PathBuf,
     overwrite: bool,
-    known_dirs: HashSet<PathBuf>,
+    /// The folders met so far, and whether this run made them.
+    known_dirs: HashMap<PathBuf, bool>,
     written: HashSet<PathBuf>,
 }
 
@@ -93,7 +94,7 @@ impl Tree {
         Ok(Tree {
             root: root.to_path_buf(),
             overwrite,
-            known_dirs: HashSet::new(),
+            known_dirs: HashMap::new(),
             written: HashSet::new(),
         })
     }
@@ -105,11 +106,17 @@ impl Tree {
 
     /// Writes `bytes` at ROOT/dirs.../file by the conflict policy.
     pub fn put(&mut self, dirs: &[String], file: &str, bytes: &[u8]) -> Result<Outcome, TreeError> {
-        let dir = self.make_dirs(dirs)?;
+        let (dir, made) = self.make_dirs(dirs)?;
         let path = dir.join(file);
         // Only for messages, so made only when one is needed.
         let shown = || path.display().to_string();
-        let existing = read_existing(&path)?;
+        // A folder this run made holds only what this run wrote there, so
+        // the file system need not be asked (one call less per file).
+        let existing = if made && !self.written.contains(&path) {
+            None
+        } else {
+            read_existing(&path)?
+        };
         let decision = decide(existing.as_deref(), bytes, self.overwrite);
         if decision == Decision::Replace && self.written.contains(&path) {
             return Err(TreeError::TakenThisRun(shown()));
@@ -128,28 +135,32 @@ impl Tree {
         Ok(outcome)
     }
 
-    /// Makes each folder below ROOT, refusing links and non-folders.
-    fn make_dirs(&mut self, dirs: &[String]) -> Result<PathBuf, TreeError> {
+    /// Makes each folder below ROOT, refusing links and non-folders; says
+    /// whether this run made the last one (ROOT itself counts as found).
+    fn make_dirs(&mut self, dirs: &[String]) -> Result<(PathBuf, bool), TreeError> {
         let mut path = self.root.clone();
+        let mut made = false;
         for name in dirs {
             path.push(name);
-            if self.known_dirs.contains(&path) {
+            if let Some(known) = self.known_dirs.get(&path) {
+                made = *known;
                 continue;
             }
-            match fs::symlink_metadata(&path) {
-                Ok(m) if m.is_dir() => {}
+            made = match fs::symlink_metadata(&path) {
+                Ok(m) if m.is_dir() => false,
                 Ok(m) if m.file_type().is_symlink() => {
                     return Err(TreeError::Symlink(path.display().to_string()))
                 }
                 Ok(_) => return Err(TreeError::NotAFolder(path.display().to_string())),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    fs::create_dir(&path).map_err(io_err("creating", &path))?
+                    fs::create_dir(&path).map_err(io_err("creating", &path))?;
+                    true
                 }
                 Err(e) => return Err(io_err("reading", &path)(e)),
-            }
-            self.known_dirs.insert(path.clone());
+            };
+            self.known_dirs.insert(path.clone(), made);
         }
-        Ok(path)
+        Ok((path, made))
     }
 }
 
