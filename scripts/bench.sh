@@ -17,7 +17,8 @@
 #   --scale          also our stages on 1/10, 1/4, 1/2 and all of the answers
 #                    of one archive, and dcm-ids on the answers and the archive
 #                    (~107,000 files at 10,000 patients): how time and memory
-#                    grow (one run each); the tree of all is checked
+#                    grow (one run each, after ANALYZE of the index, which
+#                    is timed before and after); the tree of all is checked
 #   --scale-patients N  that archive's patients (default 10000; 200 in smoke)
 #   --scale-only     the scale runs alone, without the side-by-side job
 #   --smoke          20 patients, one run of everything: proves the script
@@ -190,11 +191,12 @@ pyjob() {
     for kv in $line; do rec "$key.${kv%%=*}" "${kv#*=}"; done
 }
 
-# ceiling IDS_FILE: the PACS's own rate for per-ID lookups with another
+# ceiling IDS_FILE [KEY]: the PACS's own rate for per-ID lookups with another
 # client: DCMTK findscu given one query file per ID on one association
-# (TCP_NODELAY=1), and the same files split over two findscu at once.
+# (TCP_NODELAY=1), and the same files split over two findscu at once;
+# recorded as KEY.one and KEY.two (KEY: ceiling).
 ceiling() {
-    local q=$work/queries t0 files half n
+    local q=$work/queries key=${2:-ceiling} t0 files half n
     rm -rf "$q"
     python3 - "$1" "$q" <<'PY'
 import sys
@@ -224,12 +226,12 @@ PY
     }
     t0=$EPOCHREALTIME
     findscu_files "${files[@]}" || die "findscu with query files failed"
-    rec ceiling.one "$(calc "$n / ($EPOCHREALTIME - $t0)" %.1f)"
+    rec "$key.one" "$(calc "$n / ($EPOCHREALTIME - $t0)" %.1f)"
     t0=$EPOCHREALTIME
     findscu_files "${files[@]:0:half}" &
     findscu_files "${files[@]:half}" || die "findscu with query files failed"
     wait $! || die "findscu with query files failed"
-    rec ceiling.two "$(calc "$n / ($EPOCHREALTIME - $t0)" %.1f)"
+    rec "$key.two" "$(calc "$n / ($EPOCHREALTIME - $t0)" %.1f)"
 }
 
 # agree TRUTH TREE...: every tree holds the same studies per patient folder
@@ -270,6 +272,7 @@ merge_points() {
     {
         printf 'panel\tjobs\tLookups and whole job against --jobs\t--jobs\tpatients/s\n'
         printf 'panel\tsize\tThroughput against input size\tpatients\tpatients/s\n'
+        printf 'panel\tarchive\tPer-ID lookups against archive size (Orthanc)\tpatients in the archive\tIDs/s\n'
         if [ -r "$keep" ]; then
             awk -F'\t' 'NR == FNR { new[$1 FS $2] = 1; next }
                 $1 != "panel" && !(($1 FS $2) in new)' "$points" "$keep"
@@ -333,6 +336,8 @@ run_job() {
         done
         agree "$fx/truth.csv" "$work/lat-ours1" "$work/lat-old" "$work/lat-py" "$work/lat-ours8"
     fi
+    # Last, since it changes the PACS that everything above ran against.
+    index_runs "$work/pacs" "$work/ids.tsv" jprobe "$size"
     "$SCRIPTS_DIR/pacs.sh" stop "$work/pacs" >/dev/null 2>&1
 }
 
@@ -341,15 +346,17 @@ run_job() {
 # Of one archive of scale_n patients, inputs of 1/10, 1/4, 1/2 and all of its
 # studies (the first K answers of findscu's two copies, so each study is in
 # twice, as in the old input): one run of each stage. The job's time is their
-# sum, which the pipeline never exceeds (the stages overlap in it); one
-# pipeline run less halves the lookups, since Orthanc's C-FIND slows down as
-# its archive grows.
+# sum, which the pipeline never exceeds (the stages overlap in it). The
+# stages run after ANALYZE of Orthanc's index (index_runs), so that the
+# growth shown is ours and not that of the PACS's query plan.
 run_scale() {
     sfx=$(fixture "$scale_n")
     start_pacs "$work/scale-pacs" "$sfx" "$work/scale-input"
     mapfile -t answers < <(find "$work/scale-input" -name 'rsp*.dcm' | sort -V)
     half=$((${#answers[@]} / 2))
     "$IDS" -q "$work/scale-input" >/dev/null # the page cache, as for every size
+    "$IDS" --numbered "$work/scale-input" >"$work/scale-ids.tsv"
+    index_runs "$work/scale-pacs" "$work/scale-ids.tsv" probe "$scale_n"
     for part in 10 4 2 1; do
         k=$((half / part)) dir=$work/scale-$part
         mkdir -p "$dir"
@@ -365,8 +372,64 @@ run_scale() {
     say "the tree of all $scale_n patients holds the archive's studies"
     # dcm-ids on the answers and the archive together (~107,000 files at
     # 10,000 patients).
+    "$IDS" -q "$work/scale-input" "$sfx" >/dev/null
+    sync # the trees just written, so that their writeback does not slow the reads
     timed sall.ids "$IDS" --numbered "$work/scale-input" "$sfx" >/dev/null
     rec sall.files "$(find "$work/scale-input" "$sfx" -type f -name '*.dcm' | wc -l)"
+}
+
+# index_runs PACS_WORKDIR IDS_TSV KEY ARCHIVE_N: lookups of the first 1,000
+# IDs of IDS_TSV by dcm-find and by findscu (the ceiling), before and after
+# ANALYZE of Orthanc's SQLite index; the records must not change. Orthanc
+# 1.10 keeps no statistics there, so SQLite plans a C-FIND by PatientID as a
+# scan of every study (EXPLAIN QUERY PLAN: ResourceTypeIndex) and each
+# lookup costs time in proportion to the archive; with statistics it starts
+# from the value index. Records KEY.n, KEY.find, KEY.ceiling.*, KEY.afind,
+# KEY.aceiling.*, and points against the archive's size.
+index_runs() {
+    local index=$1/orthanc-index/index key=$3
+    head -n 1000 "$2" >"$work/probe.tsv"
+    cut -f2 "$work/probe.tsv" >"$work/probe.txt"
+    rec "$key.n" "$(wc -l <"$work/probe.tsv")"
+    timed "$key.find" "$FIND" --numbered "$DCM_PACS" <"$work/probe.tsv" >"$work/probe.jsonl"
+    ceiling "$work/probe.txt" "$key.ceiling"
+    say "ANALYZE of $index (Orthanc stopped)"
+    "$SCRIPTS_DIR/pacs.sh" stop "$1" >/dev/null
+    sqlite3 "$index" 'ANALYZE;' || die "sqlite3 ANALYZE of $index failed"
+    "$SCRIPTS_DIR/pacs.sh" start orthanc "$1" >/dev/null
+    load_pacs_env "$1"
+    timed "$key.afind" "$FIND" --numbered "$DCM_PACS" <"$work/probe.tsv" >"$work/probe.a.jsonl"
+    ceiling "$work/probe.txt" "$key.aceiling"
+    cmp -s "$work/probe.jsonl" "$work/probe.a.jsonl" \
+        || die "dcm-find's records differ after ANALYZE ($work/probe.a.jsonl)"
+    local n=$(m "$key.n")
+    point archive "dcm-find, index as installed" "$4" "$(rate "$n" "$(m "$key.find")")"
+    point archive "dcm-find, index analyzed" "$4" "$(rate "$n" "$(m "$key.afind")")"
+    point archive "ceiling (findscu), as installed" "$4" "$(best_of "$key.ceiling")"
+    point archive "ceiling (findscu), analyzed" "$4" "$(best_of "$key.aceiling")"
+}
+
+# best_of KEY: the better of KEY.one and KEY.two (ceiling's two runs).
+best_of() { calc "$(m "$1.one") > $(m "$1.two") ? $(m "$1.one") : $(m "$1.two")" %.1f; }
+
+# report_index KEY ARCHIVE_N: the table of index_runs.
+report_index() {
+    local pn before after k
+    cat <<EOT
+
+### The PACS's index: lookups before and after ANALYZE of Orthanc's SQLite index
+
+| IDs/s on the $2-patient archive | as installed | after ANALYZE | after / before |
+| --- | ---: | ---: | ---: |
+EOT
+    pn=$(m "$1.n")
+    before=$(rate "$pn" "$(m "$1.find")") after=$(rate "$pn" "$(m "$1.afind")")
+    row "dcm-find --jobs 2, first $pn IDs" "$before" "$after" "$(calc "$after / $before" %.1f)"
+    for k in one two; do
+        before=$(m "$1.ceiling.$k") after=$(m "$1.aceiling.$k")
+        row "findscu, query files, $k findscu at once, first $pn IDs" "$before" "$after" \
+            "$(calc "$after / $before" %.1f)"
+    done
 }
 
 # ---------------------------------------------------------------- report
@@ -460,6 +523,7 @@ EOT
             point jobs "our whole job, $slow" "$j" "$(rate "$n" "$(m "lat.pipe$j")")"
         done
     fi
+    report_index jprobe "$size"
 }
 
 # report_scale: the Markdown table of run_scale.
@@ -467,7 +531,7 @@ report_scale() {
     local part p pn job grow mem_ids mem_lay
     cat <<EOT
 
-## Scale: one archive of $scale_n patients, inputs of growing size, one run each
+## Scale: one archive of $scale_n patients (index analyzed), inputs of growing size, one run each
 
 | files | patients | studies | dcm-ids s | dcm-find s | dcm-lay s | job s | patients/s | peak MB |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
@@ -495,6 +559,7 @@ dcm-find $(calc "$(top s1.find.rss) / $(top s10.find.rss)"), dcm-lay $mem_lay.
 dcm-ids on $(m sall.files) files (the answers and the archive): $(m sall.ids) s,
 peak $(mb "$(top sall.ids.rss)") MB.
 EOT
+    report_index probe "$scale_n"
 }
 
 if [ "$scale_only" = 0 ]; then run_job; fi

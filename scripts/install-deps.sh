@@ -2,7 +2,8 @@
 # install-deps.sh: installs what the scripts and tests need and is missing:
 # Debian's dcmtk and orthanc (the test PACS and the oracles), iproute2 and
 # util-linux (netns.sh), GNU time (peak memory in bench.sh), jq (the README's
-# recipes, tests/readme.rs), pip if there is none; from PyPI pydicom (fixtures)
+# recipes, tests/readme.rs), sqlite3 (bench.sh: ANALYZE of Orthanc's index),
+# pip if there is none; from PyPI pydicom (fixtures)
 # and pynetdicom (benchmarks, fault tests). On a machine that has it all it
 # only checks, offline, in well under a second.
 set -euo pipefail
@@ -21,7 +22,7 @@ from importlib.util import find_spec
 print(" ".join(m for m in ("pip", "pydicom", "pynetdicom") if find_spec(m) is None))
 PY
 )
-pkgs=(dcmtk orthanc iproute2 util-linux time jq)
+pkgs=(dcmtk orthanc iproute2 util-linux time jq sqlite3)
 [[ " ${py_missing[*]} " == *" pip "* ]] && pkgs+=(python3-pip)
 need_pkgs "${pkgs[@]}"
 
