@@ -111,18 +111,35 @@ calc() {
 }
 mb() { calc "$1 / 1024" %.0f; }
 
-# timed KEY CMD...: CMD under GNU time; records KEY (wall seconds) and
-# KEY.rss (peak resident kB of CMD or its largest child). CMD's stderr goes
-# to the tool log.
+# timed KEY CMD...: CMD under GNU time; records KEY (wall seconds), KEY.rss
+# (peak resident kB of CMD or its largest child) and KEY.cpu (its user and
+# system seconds, children included). CMD's stderr goes to the tool log.
 timed() {
-    local key=$1 t0 t1
+    local key=$1 t0 t1 rss user sys
     shift
     t0=$EPOCHREALTIME
-    /usr/bin/time -f %M -o "$work/rss" "$@" 2>>"$work/tools.log" \
+    /usr/bin/time -f '%M %U %S' -o "$work/rss" "$@" 2>>"$work/tools.log" \
         || die "$key failed: $* (log: $work/tools.log)"
     t1=$EPOCHREALTIME
+    read -r rss user sys < <(tail -n 1 "$work/rss")
     rec "$key" "$(calc "$t1 - $t0" %.3f)"
-    rec "$key.rss" "$(tail -n 1 "$work/rss")"
+    rec "$key.rss" "$rss"
+    rec "$key.cpu" "$(calc "$user + $sys" %.3f)"
+}
+
+# pacs_cpu: the CPU seconds the running PACS (PACS_PID) has used so far,
+# all its threads.
+pacs_cpu() {
+    awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' \
+        "/proc/$PACS_PID/stat"
+}
+
+# timed_find KEY CMD...: timed, and KEY.pacs: the PACS's CPU seconds meanwhile.
+timed_find() {
+    local c0
+    c0=$(pacs_cpu)
+    timed "$@"
+    rec "$1.pacs" "$(calc "$(pacs_cpu) - $c0" %.3f)"
 }
 
 # fixture N: prints the folder of a cached archive of N patients (seed 11).
@@ -159,7 +176,7 @@ ours() {
 # before (PREFIX.ids, PREFIX.find, PREFIX.lay).
 stages() {
     timed "$1.ids" "$IDS" --numbered "$2" >"$work/ids.tsv"
-    timed "$1.find" "$FIND" --numbered "$3" <"$work/ids.tsv" >"$work/records.jsonl"
+    timed_find "$1.find" "$FIND" --numbered "$3" <"$work/ids.tsv" >"$work/records.jsonl"
     timed "$1.lay" "$LAY" --layout seed --input "$work/records.jsonl" "$4"
 }
 
@@ -265,7 +282,8 @@ point() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$points"; }
 ids_of() { cut -f2 "$work/ids.tsv"; }
 
 # merge_points: this run's points replace the series of the same names in
-# the points file beside the plot; then the SVG is drawn from all of them.
+# the points file beside the plot (on the archive panel, the points of the
+# same x); then the SVG is drawn from all of them.
 merge_points() {
     local keep=${plot%.svg}.tsv
     mkdir -p "$(dirname "$plot")"
@@ -274,8 +292,11 @@ merge_points() {
         printf 'panel\tsize\tThroughput against input size\tpatients\tpatients/s\n'
         printf 'panel\tarchive\tPer-ID lookups against archive size (Orthanc)\tpatients in the archive\tIDs/s\n'
         if [ -r "$keep" ]; then
-            awk -F'\t' 'NR == FNR { new[$1 FS $2] = 1; next }
-                $1 != "panel" && !(($1 FS $2) in new)' "$points" "$keep"
+            # Archive-size points add up over runs of different sizes: there
+            # a point replaces only the one at its own x.
+            awk -F'\t' 'function key() { return $1 FS $2 ($1 == "archive" ? FS $3 : "") }
+                NR == FNR { new[key()] = 1; next }
+                $1 != "panel" && !(key() in new)' "$points" "$keep"
         fi
         cat "$points"
     } >"$work/merged.tsv"
@@ -391,14 +412,14 @@ index_runs() {
     head -n 1000 "$2" >"$work/probe.tsv"
     cut -f2 "$work/probe.tsv" >"$work/probe.txt"
     rec "$key.n" "$(wc -l <"$work/probe.tsv")"
-    timed "$key.find" "$FIND" --numbered "$DCM_PACS" <"$work/probe.tsv" >"$work/probe.jsonl"
+    timed_find "$key.find" "$FIND" --numbered "$DCM_PACS" <"$work/probe.tsv" >"$work/probe.jsonl"
     ceiling "$work/probe.txt" "$key.ceiling"
     say "ANALYZE of $index (Orthanc stopped)"
     "$SCRIPTS_DIR/pacs.sh" stop "$1" >/dev/null
     sqlite3 "$index" 'ANALYZE;' || die "sqlite3 ANALYZE of $index failed"
     "$SCRIPTS_DIR/pacs.sh" start orthanc "$1" >/dev/null
     load_pacs_env "$1"
-    timed "$key.afind" "$FIND" --numbered "$DCM_PACS" <"$work/probe.tsv" >"$work/probe.a.jsonl"
+    timed_find "$key.afind" "$FIND" --numbered "$DCM_PACS" <"$work/probe.tsv" >"$work/probe.a.jsonl"
     ceiling "$work/probe.txt" "$key.aceiling"
     cmp -s "$work/probe.jsonl" "$work/probe.a.jsonl" \
         || die "dcm-find's records differ after ANALYZE ($work/probe.a.jsonl)"
@@ -408,6 +429,9 @@ index_runs() {
     point archive "ceiling (findscu), as installed" "$4" "$(best_of "$key.ceiling")"
     point archive "ceiling (findscu), analyzed" "$4" "$(best_of "$key.aceiling")"
 }
+
+# per_ms KEY N: KEY's median seconds per item of N, in ms.
+per_ms() { calc "1000 * $(m "$1") / $2" %.2f; }
 
 # best_of KEY: the better of KEY.one and KEY.two (ceiling's two runs).
 best_of() { calc "$(m "$1.one") > $(m "$1.two") ? $(m "$1.one") : $(m "$1.two")" %.1f; }
@@ -425,6 +449,9 @@ EOT
     pn=$(m "$1.n")
     before=$(rate "$pn" "$(m "$1.find")") after=$(rate "$pn" "$(m "$1.afind")")
     row "dcm-find --jobs 2, first $pn IDs" "$before" "$after" "$(calc "$after / $before" %.1f)"
+    before=$(per_ms "$1.find.pacs" "$pn") after=$(per_ms "$1.afind.pacs" "$pn")
+    row "the PACS's CPU per lookup in that run, ms" "$before" "$after" \
+        "$(calc "$after / $before" %.2f)"
     for k in one two; do
         before=$(m "$1.ceiling.$k") after=$(m "$1.aceiling.$k")
         row "findscu, query files, $k findscu at once, first $pn IDs" "$before" "$after" \
@@ -502,6 +529,10 @@ $(calc "$(m st.ids) + $(m st.find) + $(m st.lay)" %.2f) s, the pipeline takes $(
 (they overlap). Lookups are $(calc "100 * $(m st.find) / $(m pipe)" %.0f)% of the job; \
 dcm-find at its best (--jobs $best_j) is $(calc "$n / $(m "jobs$best_j") / $ceil")x \
 the ceiling of $ceil IDs/s.
+
+Per lookup (dcm-find alone, --jobs 2, medians): $(per_ms st.find "$n") ms of wall time;
+the PACS used $(per_ms st.find.pacs "$n") ms of CPU and dcm-find $(per_ms st.find.cpu "$n") ms,
+of the $(calc "2 * $(per_ms st.find "$n")" %.2f) ms that two cores give in that time.
 EOT
 
     if [ -n "$latency" ]; then
