@@ -3,13 +3,12 @@
 //! lose them. The next run replays the journal, and a saved manifest
 //! removes it.
 //!
-//! Its own unit because of how it writes: rows go out in batches of whole
-//! rows (about `BATCH` bytes), not one system call per file, since a write
-//! per file cost as much as a tenth of the run. A killed run therefore loses
-//! the rows of its last batch; their files are on disk, the next run's
-//! numbering reads them back (see `recover`), and a rerun of their records
-//! writes their rows again. Whole rows only, so a replay never meets a row
-//! cut in the middle of a value, only a last row cut short, which it skips.
+//! Each row is appended right after its file is in place, in one write:
+//! rows gathered in batches cost less (a write per file is up to a tenth of
+//! a run on tmpfs), but the run that most needs the journal is the one that
+//! filled the disk, and there a batch still in memory cannot be written any
+//! more, so its files would lose their rows. A replay skips a last row cut
+//! short by a kill.
 
 use std::fs;
 use std::io::{self, Write};
@@ -18,14 +17,11 @@ use std::path::{Path, PathBuf};
 /// The journal's file name at ROOT: hidden, and not a temp file's name.
 pub const JOURNAL_NAME: &str = ".dcm-lay.manifest-journal.csv";
 
-/// Bytes of whole rows gathered before they are appended.
-const BATCH: usize = 16 * 1024;
-
 /// The journal of one ROOT, opened for appending at the first row.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
-    writer: Option<csv::Writer<Batch>>,
+    writer: Option<csv::Writer<Row>>,
     /// Set when the journal could not be opened: it is not tried again.
     broken: bool,
 }
@@ -70,11 +66,11 @@ impl Journal {
                 .open(&self.path);
             match opened {
                 Ok(file) => {
-                    let batch = Batch {
+                    let row = Row {
                         file,
-                        rows: Vec::with_capacity(BATCH * 2),
+                        bytes: Vec::with_capacity(512),
                     };
-                    self.writer = Some(csv::Writer::from_writer(batch));
+                    self.writer = Some(csv::Writer::from_writer(row));
                 }
                 Err(_) => self.broken = true,
             }
@@ -89,52 +85,30 @@ impl Journal {
 
     /// Drops the journal: every row is in the saved manifest now.
     pub fn remove(&mut self) {
-        if let Some(writer) = self.writer.take() {
-            if let Ok(mut batch) = writer.into_inner() {
-                batch.rows.clear();
-            }
-        }
+        self.writer = None;
         let _ = fs::remove_file(&self.path);
     }
 }
 
-/// Whole rows gathered in memory; `flush`, which the csv writer calls only
-/// after a whole row, appends them once they fill a batch.
+/// One whole row gathered in memory, appended in one write when the csv
+/// writer flushes it (which it does only after a whole row), so that a
+/// concurrent reader or a kill never sees half a value.
 #[derive(Debug)]
-struct Batch {
+struct Row {
     file: fs::File,
-    rows: Vec<u8>,
+    bytes: Vec<u8>,
 }
 
-impl Write for Batch {
+impl Write for Row {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.rows.extend_from_slice(bytes);
+        self.bytes.extend_from_slice(bytes);
         Ok(bytes.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if self.rows.len() >= BATCH {
-            self.append()?;
-        }
-        Ok(())
-    }
-}
-
-impl Batch {
-    fn append(&mut self) -> io::Result<()> {
-        let result = self.file.write_all(&self.rows);
-        self.rows.clear();
+        let result = self.file.write_all(&self.bytes);
+        self.bytes.clear();
         result
-    }
-}
-
-impl Drop for Batch {
-    /// A run that ends without saving its manifest (it could not) leaves
-    /// the rest of its rows here.
-    fn drop(&mut self) {
-        if !self.rows.is_empty() {
-            let _ = self.append();
-        }
     }
 }
 
@@ -143,29 +117,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_come_back_whole_and_only_after_a_batch_or_the_end() {
+    fn each_row_is_on_disk_when_append_returns() {
         let tmp = tempfile::tempdir().unwrap();
         let mut journal = Journal::at(tmp.path());
         journal.append(&["a/1.dcm", "1", "x,y"]);
-        let on_disk = fs::read(tmp.path().join(JOURNAL_NAME)).unwrap_or_default();
-        assert!(on_disk.is_empty(), "one small row waits for its batch");
-        drop(journal);
+        std::mem::forget(journal); // as if killed right after the row
         let rows = Journal::replay(tmp.path(), 3);
         assert_eq!(rows, [["a/1.dcm", "1", "x,y"]]);
     }
 
     #[test]
-    fn a_full_batch_is_appended_and_a_cut_last_row_is_skipped() {
+    fn a_last_row_cut_short_is_skipped() {
         let tmp = tempfile::tempdir().unwrap();
         let mut journal = Journal::at(tmp.path());
-        let long = "v".repeat(1000);
-        for i in 0..20 {
-            journal.append(&[&format!("{i}.dcm"), &i.to_string(), &long]);
+        for i in 0..3 {
+            journal.append(&[&format!("{i}.dcm"), &i.to_string(), "v\nw"]);
         }
+        drop(journal);
         let path = tmp.path().join(JOURNAL_NAME);
-        let written = fs::read(&path).unwrap();
-        assert!(written.len() >= BATCH && written.ends_with(b"\n"));
-        std::mem::forget(journal); // as if killed: the rest of the batch is lost
         fs::OpenOptions::new()
             .append(true)
             .open(&path)
@@ -173,9 +142,8 @@ mod tests {
             .write_all(b"99.dcm,99")
             .unwrap();
         let rows = Journal::replay(tmp.path(), 3);
-        let whole = written.iter().filter(|&&b| b == b'\n').count();
-        assert_eq!(rows.len(), whole);
-        assert!(rows.iter().all(|r| r[2] == long));
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|r| r[2] == "v\nw"));
     }
 
     #[test]
