@@ -38,6 +38,9 @@ pub struct Cli {
     pub root: PathBuf,
 
     /// Read records from FILE instead of stdin ('-' is stdin).
+    ///
+    /// One JSON record per line, as dcm-find writes them; blank lines are
+    /// skipped.
     #[arg(short, long, value_name = "FILE", help_heading = INPUT)]
     pub input: Option<PathBuf>,
 

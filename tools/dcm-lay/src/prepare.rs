@@ -62,10 +62,22 @@ pub fn prepare(raw: &[u8], cut: bool, template: &Template) -> Option<Result<Prep
 fn parse(raw: &[u8], cut: bool) -> Result<Record, LineError> {
     let record = std::str::from_utf8(raw)
         .map_err(|_| LineError::NotUtf8)
-        .and_then(|text| Record::from_line(text).map_err(LineError::NotARecord));
+        .and_then(|text| Record::from_line(text).map_err(|e| LineError::NotARecord(reason(&e))));
     match record {
+        Err(LineError::NotARecord(reason)) if cut => Err(LineError::Cut(reason)),
         Err(e) if cut => Err(LineError::Cut(e.to_string())),
         other => other,
+    }
+}
+
+/// serde_json's reason without its "line 1": the message already names the
+/// input's line, and a record is one line, so only the column says more.
+fn reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&position) {
+        Some(reason) => format!("{reason} at column {}", e.column()),
+        None => text,
     }
 }
 
@@ -120,7 +132,10 @@ mod tests {
         assert!(prepare(b" \t", false, &seed()).is_none());
         let cut = prepare(&LINE.as_bytes()[..20], true, &seed()).unwrap();
         assert!(matches!(cut, Err(LineError::Cut(_))));
-        let bad = prepare(b"{", false, &seed()).unwrap();
-        assert!(matches!(bad, Err(LineError::NotARecord(_))));
+        let bad = prepare(b"{x", false, &seed()).unwrap();
+        let Err(LineError::NotARecord(reason)) = bad else {
+            panic!("{bad:?}");
+        };
+        assert_eq!(reason, "key must be a string at column 2");
     }
 }

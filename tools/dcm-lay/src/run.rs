@@ -59,7 +59,7 @@ pub enum LineError {
     #[error("not UTF-8")]
     NotUtf8,
     #[error("not a record: {0}")]
-    NotARecord(serde_json::Error),
+    NotARecord(String),
     #[error("cut short: the input ended inside this line (was its producer killed?): {0}")]
     Cut(String),
     #[error("layout: {0}")]
