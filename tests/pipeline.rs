@@ -142,6 +142,12 @@ fn refused_ids_make_no_query_and_a_message() {
     );
     let refused = out.stderr.lines().filter(|l| l.contains("refused")).count();
     assert_eq!(refused, 6, "{out}");
+    // An empty line has no ID to show: it is named by its 0-based position.
+    assert!(
+        out.stderr
+            .contains("dcm-find: position 1 (empty): empty ID refused"),
+        "{out}"
+    );
 }
 
 fn truth_patient_ids() -> BTreeSet<String> {

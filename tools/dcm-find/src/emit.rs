@@ -221,11 +221,12 @@ impl<'a, W: Write> Writer<'a, W> {
 }
 
 /// How an input line is named in messages: the ID, or its position when it
-/// has nothing to show.
+/// has nothing to show (0-based, as the records' `position` and the old
+/// job's folder numbers).
 fn subject(line: &IdLine) -> String {
     match &line.id {
         Ok(id) if !id.trim().is_empty() => id.clone(),
         _ if !line.raw.is_empty() && line.id.is_err() => String::from_utf8_lossy(&line.raw).into(),
-        _ => format!("entry {} (empty)", line.position),
+        _ => format!("position {} (empty)", line.position),
     }
 }
