@@ -60,11 +60,7 @@ impl Journal {
     /// error of the file's: the numbering still finds the file.
     pub fn append(&mut self, row: &[&str]) {
         if self.writer.is_none() && !self.broken {
-            let opened = fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path);
-            match opened {
+            match open_for_append(&self.path) {
                 Ok(file) => {
                     let row = Row {
                         file,
@@ -72,7 +68,16 @@ impl Journal {
                     };
                     self.writer = Some(csv::Writer::from_writer(row));
                 }
-                Err(_) => self.broken = true,
+                Err(e) => {
+                    // The rows are still in the manifest at the end of the run;
+                    // only a kill before it would lose them.
+                    tracing::warn!(
+                        "{}: the manifest's journal cannot be written ({e}); \
+                         a run killed before its end leaves no record of its files",
+                        self.path.display()
+                    );
+                    self.broken = true;
+                }
             }
         }
         if let Some(writer) = &mut self.writer {
@@ -83,11 +88,32 @@ impl Journal {
         }
     }
 
-    /// Drops the journal: every row is in the saved manifest now.
+    /// Drops the journal: every row is in the saved manifest now. Only a
+    /// regular file is removed: anything else there was not made by us.
     pub fn remove(&mut self) {
         self.writer = None;
-        let _ = fs::remove_file(&self.path);
+        if fs::symlink_metadata(&self.path).is_ok_and(|m| m.is_file()) {
+            let _ = fs::remove_file(&self.path);
+        }
     }
+}
+
+/// Opens the journal for appending, never through a symbolic link: someone
+/// could have put one at ROOT pointing at a file outside it.
+fn open_for_append(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options.open(path)?;
+    // A FIFO or a device there would block or swallow the rows.
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    Ok(file)
 }
 
 /// One whole row gathered in memory, appended in one write when the csv
@@ -144,6 +170,23 @@ mod tests {
         let rows = Journal::replay(tmp.path(), 3);
         assert_eq!(rows.len(), 3);
         assert!(rows.iter().all(|r| r[2] == "v\nw"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_the_journal_is_not_written_through_nor_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tmp.path().join("outside.txt");
+        fs::write(&outside, "precious\n").unwrap();
+        let root = tmp.path().join("root");
+        fs::create_dir(&root).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join(JOURNAL_NAME)).unwrap();
+        let mut journal = Journal::at(&root);
+        journal.append(&["a/1.dcm", "1"]);
+        journal.append(&["a/2.dcm", "2"]);
+        journal.remove();
+        assert_eq!(fs::read_to_string(&outside).unwrap(), "precious\n");
+        assert!(fs::symlink_metadata(root.join(JOURNAL_NAME)).is_ok());
     }
 
     #[test]

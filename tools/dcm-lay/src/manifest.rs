@@ -45,6 +45,8 @@ pub enum ManifestError {
     Read { path: String, source: csv::Error },
     #[error("{path}: unexpected header; not a manifest of this tool")]
     Header { path: String },
+    #[error("{path}: not a regular file (a link, a folder?); not a manifest of this tool")]
+    NotAFile { path: String },
     #[error("{0}")]
     Write(#[from] TreeError),
 }
@@ -123,7 +125,7 @@ impl Manifest {
         let mut manifest = Manifest::default();
         let file = match fs::symlink_metadata(&path) {
             Ok(m) if m.is_file() => fs::File::open(&path),
-            Ok(_) => return Err(ManifestError::Header { path: shown() }),
+            Ok(_) => return Err(ManifestError::NotAFile { path: shown() }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 manifest.replay_journal(root);
                 return Ok(manifest);
@@ -254,5 +256,18 @@ mod tests {
             Manifest::load(tmp.path()),
             Err(ManifestError::Header { .. })
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_the_manifest_is_named_as_such() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tmp.path().join("outside.csv");
+        fs::write(&outside, HEADER.join(",") + "\n").unwrap();
+        let root = tmp.path().join("root");
+        fs::create_dir(&root).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join(FILE_NAME)).unwrap();
+        let err = Manifest::load(&root).unwrap_err();
+        assert!(matches!(err, ManifestError::NotAFile { .. }), "{err}");
     }
 }

@@ -90,6 +90,9 @@ fn io_err<'a>(step: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> T
 impl Tree {
     /// Creates ROOT if needed (ROOT itself is the user's choice, link or not).
     pub fn open(root: &Path, overwrite: bool) -> Result<Tree, TreeError> {
+        if fs::metadata(root).is_ok_and(|m| !m.is_dir()) {
+            return Err(TreeError::NotAFolder(root.display().to_string()));
+        }
         fs::create_dir_all(root).map_err(io_err("creating", root))?;
         Ok(Tree {
             root: root.to_path_buf(),
@@ -300,6 +303,20 @@ mod tests {
         let err = tree.put(&[], "f.dcm", b"x").unwrap_err();
         assert!(matches!(err, TreeError::Symlink(_)), "{err}");
         assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_root_that_is_a_file_is_named_as_such() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("afile");
+        fs::write(&file, b"x").unwrap();
+        let Err(err) = Tree::open(&file, false) else {
+            panic!("a file opened as ROOT");
+        };
+        assert_eq!(
+            err.to_string(),
+            format!("{}: exists and is not a folder", file.display())
+        );
     }
 
     #[test]
