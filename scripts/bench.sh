@@ -215,26 +215,7 @@ pyjob() {
 ceiling() {
     local q=$work/queries key=${2:-ceiling} t0 files half n
     rm -rf "$q"
-    python3 - "$1" "$q" <<'PY'
-import sys
-from pathlib import Path
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian
-out = Path(sys.argv[2]); out.mkdir()
-keys = ["PatientName", "StudyInstanceUID", "NumberOfStudyRelatedSeries",
-        "NumberOfStudyRelatedInstances", "StudyDescription", "InstitutionName",
-        "ReferringPhysicianName", "StudyDate", "StudyTime", "ModalitiesInStudy",
-        "AccessionNumber", "StudyID", "SpecificCharacterSet"]
-for n, pid in enumerate(open(sys.argv[1], encoding="utf-8").read().splitlines()):
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.QueryRetrieveLevel = "STUDY"
-    ds.PatientID = pid
-    for k in keys:
-        setattr(ds, k, "")
-    ds.save_as(out / f"q{n:06d}.dcm", enforce_file_format=False)
-PY
+    "$SCRIPTS_DIR/make-queries.py" "$1" "$q"
     files=("$q"/q*.dcm)
     n=${#files[@]} half=$((${#files[@]} / 2))
     findscu_files() {

@@ -631,6 +631,32 @@ mod walking {
     }
 
     #[test]
+    fn links_named_on_the_command_line_are_followed() {
+        let scratch = scratch();
+        let data = scratch.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let file = file_with(&data, "a.dcm", "HERE-1");
+        let dir_link = scratch.path().join("dir-link");
+        let file_link = scratch.path().join("file-link.dcm");
+        let dangling = scratch.path().join("dangling");
+        symlink(&data, &dir_link).unwrap();
+        symlink(&file, &file_link).unwrap();
+        symlink(scratch.path().join("gone"), &dangling).unwrap();
+        let out = run_tool("dcm-ids", [&dir_link, &file_link], b"").expect_code(0);
+        assert_eq!(out.lines(), ["HERE-1"], "{out}");
+        assert!(!out.stderr.contains("not followed"), "{out}");
+        assert!(
+            out.stderr.contains("2 files, 1 unique IDs, 0 with nothing"),
+            "{out}"
+        );
+        let out = run_tool("dcm-ids", [&dangling], b"").expect_code(1);
+        assert!(
+            out.stderr.contains("dangling: symbolic link to nothing"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn a_link_loop_never_hangs() {
         let scratch = scratch();
         let data = scratch.path().join("data");

@@ -30,6 +30,9 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", conflicts_with = "files_from", help_heading = INPUT)]
     pub files0_from: Option<PathBuf>,
     /// Follow symbolic links (loops are detected and reported).
+    ///
+    /// Without it, links found inside folders give nothing; a link named as
+    /// input (on the command line or in a path list) is always followed.
     #[arg(short = 'L', long, help_heading = INPUT)]
     pub follow: bool,
     /// The attribute to collect: a keyword or gggg,eeee.

@@ -28,6 +28,10 @@ pub fn walk(roots: Vec<PathBuf>, follow_links: bool) -> impl Iterator<Item = Fou
             .filter_map(move |entry| match entry {
                 Ok(e) if e.file_type().is_file() => Some(Found::File(e.into_path())),
                 Ok(e) if e.file_type().is_dir() => None,
+                // A link named on the command line is the user's choice and
+                // is followed, as `find -H` does; walkdir already walked a
+                // linked folder but reports the link's own type.
+                Ok(e) if e.depth() == 0 && e.path_is_symlink() => named_link(e.into_path()),
                 Ok(e) if e.path_is_symlink() => Some(Found::Skipped(
                     e.into_path(),
                     "symbolic link not followed".into(),
@@ -35,10 +39,33 @@ pub fn walk(roots: Vec<PathBuf>, follow_links: bool) -> impl Iterator<Item = Fou
                 Ok(e) => Some(Found::Skipped(e.into_path(), "not a regular file".into())),
                 Err(err) => {
                     let path = err.path().map_or_else(|| root.clone(), |p| p.to_path_buf());
-                    Some(Found::Failed(path, walk_reason(&err)))
+                    let reason = if is_dangling_link(&err, &path) {
+                        "symbolic link to nothing".into()
+                    } else {
+                        walk_reason(&err)
+                    };
+                    Some(Found::Failed(path, reason))
                 }
             })
     })
+}
+
+/// What a link named on the command line gives: its file, nothing more for
+/// a folder (walked already), or why it gives nothing.
+fn named_link(path: PathBuf) -> Option<Found> {
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_dir() => None,
+        Ok(m) if m.is_file() => Some(Found::File(path)),
+        Ok(_) => Some(Found::Skipped(path, "not a regular file".into())),
+        Err(e) => Some(Found::Failed(path, io_reason(&e))),
+    }
+}
+
+/// A link whose target is missing: "no such file" would deny the link.
+fn is_dangling_link(err: &walkdir::Error, path: &std::path::Path) -> bool {
+    err.io_error()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 fn walk_reason(err: &walkdir::Error) -> String {
