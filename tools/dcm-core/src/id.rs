@@ -41,7 +41,15 @@ impl fmt::Display for Refusal {
                     "ID with a backslash refused: DICOM reads it as several values"
                 )
             }
-            Refusal::Control(c) => write!(f, "ID with control character {c:?} refused"),
+            // By code point: the messages escape backslashes, so a Rust
+            // escape such as '\t' would show doubled.
+            Refusal::Control(c) => {
+                write!(
+                    f,
+                    "ID with control character U+{:04X} refused",
+                    u32::from(*c)
+                )
+            }
             Refusal::TooLong(n) => {
                 write!(
                     f,
@@ -101,6 +109,8 @@ mod tests {
         assert_eq!(check("a?b"), Err(Refusal::Wildcard('?')));
         assert_eq!(check("a\\b"), Err(Refusal::Backslash));
         assert_eq!(check("a\tb"), Err(Refusal::Control('\t')));
+        let reason = Refusal::Control('\t').to_string();
+        assert_eq!(reason, "ID with control character U+0009 refused");
         assert_eq!(check(&"x".repeat(65)), Err(Refusal::TooLong(65)));
     }
 

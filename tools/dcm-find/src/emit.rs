@@ -226,7 +226,37 @@ impl<'a, W: Write> Writer<'a, W> {
 fn subject(line: &IdLine) -> String {
     match &line.id {
         Ok(id) if !id.trim().is_empty() => id.clone(),
-        _ if !line.raw.is_empty() && line.id.is_err() => String::from_utf8_lossy(&line.raw).into(),
+        Err(_) if !line.raw.is_empty() => match std::str::from_utf8(&line.raw) {
+            Ok(text) => text.to_string(),
+            // Replacement characters alone would be hard to find in the input.
+            Err(_) => format!(
+                "position {} ({})",
+                line.position,
+                String::from_utf8_lossy(&line.raw)
+            ),
+        },
         _ => format!("position {} (empty)", line.position),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(position: u64, raw: &[u8], id: Result<&str, &str>) -> IdLine {
+        IdLine {
+            position,
+            raw: raw.to_vec(),
+            id: id.map(str::to_string).map_err(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_line_is_named_by_its_id_or_its_position() {
+        assert_eq!(subject(&line(0, b"P1", Ok("P1"))), "P1");
+        assert_eq!(subject(&line(3, b"", Ok(""))), "position 3 (empty)");
+        assert_eq!(subject(&line(4, b"7 P", Err("bad"))), "7 P");
+        let not_utf8 = line(5, b"M\xfcller", Err("not valid UTF-8"));
+        assert_eq!(subject(&not_utf8), "position 5 (M\u{fffd}ller)");
     }
 }
