@@ -47,6 +47,8 @@ pub struct Counts {
     pub identical: u64,
     pub duplicates: u64,
     pub pruned: u64,
+    /// Files `--prune` would have removed but refused or failed to.
+    pub not_pruned: u64,
     pub failed: u64,
     /// Lines read but not laid out because of an interrupt.
     pub unfinished: u64,
@@ -150,6 +152,9 @@ pub fn summary(c: &Counts) -> String {
          {} duplicates, {} pruned, {} failed",
         c.records, c.written, c.replaced, c.identical, c.duplicates, c.pruned, c.failed
     );
+    if c.not_pruned > 0 {
+        line.push_str(&format!(", {} not pruned", c.not_pruned));
+    }
     if c.interrupted {
         line.push_str(&format!(
             ", interrupted ({} lines read but not laid out)",
@@ -319,6 +324,7 @@ impl<'a> Layer<'a> {
         }
         let pruned = prune(self.tree.root(), &mut self.manifest, &self.scope);
         c.pruned = pruned.removed;
+        c.not_pruned = pruned.failed;
         Exit::from_failures(pruned.failed)
     }
 
@@ -346,5 +352,24 @@ impl<'a> Layer<'a> {
         }
         self.seen.insert(key, values);
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_not_pruned_are_counted_only_when_there_are_any() {
+        let mut counts = Counts {
+            records: 2,
+            written: 2,
+            ..Counts::default()
+        };
+        assert!(!summary(&counts).contains("not pruned"));
+        counts.not_pruned = 3;
+        assert!(summary(&counts).ends_with(", 0 failed, 3 not pruned"));
+        let json = dcm_core::logging::counts(&summary(&counts));
+        assert_eq!(json["not_pruned"], 3);
     }
 }
