@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 use dcm_core::cli::{Verbosity, INPUT, OUTPUT, PERFORMANCE};
 use dcm_core::tag::{self, Attribute};
+use dicom_core::VR;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -37,7 +38,7 @@ pub struct Cli {
     pub follow: bool,
     /// The attribute to collect: a keyword or gggg,eeee.
     #[arg(short, long, value_name = "KEY", default_value = "PatientID",
-          value_parser = tag::parse, help_heading = INPUT)]
+          value_parser = text_attribute, help_heading = INPUT)]
     pub attribute: Attribute,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Lines, help_heading = OUTPUT)]
@@ -126,6 +127,38 @@ impl Cli {
     }
 }
 
+/// An attribute whose value is text: dcm-ids lists values as text, and the
+/// bytes of a number, a sequence or pixel data are not an ID. UN (a private
+/// or unknown tag) is let through and read as text.
+fn text_attribute(text: &str) -> Result<Attribute, String> {
+    let attribute = tag::parse(text)?;
+    match attribute.vr {
+        VR::AE
+        | VR::AS
+        | VR::CS
+        | VR::DA
+        | VR::DS
+        | VR::DT
+        | VR::IS
+        | VR::LO
+        | VR::LT
+        | VR::PN
+        | VR::SH
+        | VR::ST
+        | VR::TM
+        | VR::UC
+        | VR::UI
+        | VR::UR
+        | VR::UT
+        | VR::UN => Ok(attribute),
+        vr => Err(format!(
+            "{} has VR {}, not text: dcm-ids lists text values (IDs, UIDs, codes)",
+            attribute.name(),
+            vr.to_string()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +178,21 @@ mod tests {
             cli.into_config().unwrap().list,
             Some(PathList::Lines("-".into()))
         );
+    }
+
+    #[test]
+    fn only_text_attributes_are_collected() {
+        for ok in [
+            "PatientID",
+            "StudyInstanceUID",
+            "0009,1010",
+            "AccessionNumber",
+        ] {
+            assert!(text_attribute(ok).is_ok(), "{ok}");
+        }
+        for bad in ["PixelData", "Rows", "ReferencedStudySequence"] {
+            let err = text_attribute(bad).unwrap_err();
+            assert!(err.starts_with(&format!("{bad} has VR ")), "{err}");
+        }
     }
 }
