@@ -13,6 +13,11 @@
 //! JSON text (see `prepare`), so the run keeps 32 bytes per study, not the
 //! text.
 //!
+//! In a layout that names places by `{position}` (the `seed` preset), a
+//! position stands for one ID, in this run and in the manifest of earlier
+//! ones: a record whose position belongs to another ID is a failed line, or
+//! an input numbered anew would put two patients' studies in one folder.
+//!
 //! On an interrupt (the `stop` flag) the file being written is finished (a
 //! write is one temp file and a rename), the lines already read but not laid
 //! out go to `--failed`, and the manifest is written; lines the producer has
@@ -66,6 +71,15 @@ pub enum LineError {
     Cut(String),
     #[error("layout: {0}")]
     Layout(String),
+    #[error(
+        "position {position} is ID {owner:?} in this tree, not {id:?}: \
+         number the input as before, or lay it out under another ROOT"
+    )]
+    PositionTaken {
+        position: u64,
+        owner: String,
+        id: String,
+    },
     #[error("{0}")]
     Encode(#[from] EncodeError),
     #[error("{0}")]
@@ -112,6 +126,8 @@ struct Layer<'a> {
     scope: Scope,
     seen: HashMap<(u64, Study), Values>,
     first_position: HashMap<String, u64>,
+    /// The ID of each position, when the layout names places by position.
+    owners: Option<HashMap<u64, String>>,
 }
 
 /// Runs dcm-lay over `input`, writing failed lines to `failed`; `stop` is
@@ -201,6 +217,12 @@ impl<'a> Layer<'a> {
         }
         let manifest = Manifest::load(tree.root())?;
         let numbering = Numbering::new(&manifest, tree.root());
+        let owners = config.template.uses_position().then(|| {
+            manifest
+                .entries()
+                .map(|e| (e.position, e.id.to_string()))
+                .collect()
+        });
         Ok(Layer {
             config,
             tree,
@@ -209,6 +231,7 @@ impl<'a> Layer<'a> {
             scope: Scope::default(),
             seen: HashMap::new(),
             first_position: HashMap::new(),
+            owners,
         })
     }
 
@@ -280,8 +303,28 @@ impl<'a> Layer<'a> {
         let prepared = prepared.inspect_err(|_| self.scope.failed(None))?;
         let (position, id) = (prepared.fields.position, prepared.fields.id.clone());
         self.scope.saw(position, &id);
-        self.lay_record(prepared)
+        self.check_owner(position, &id)
+            .and_then(|()| self.lay_record(prepared))
             .inspect_err(|_| self.scope.failed(Some((position, &id))))
+    }
+
+    /// The rule of the module doc: one ID per position, where names hold it.
+    fn check_owner(&mut self, position: u64, id: &str) -> Result<(), LineError> {
+        let Some(owners) = &mut self.owners else {
+            return Ok(());
+        };
+        match owners.get(&position) {
+            Some(owner) if owner != id => Err(LineError::PositionTaken {
+                position,
+                owner: owner.clone(),
+                id: id.to_string(),
+            }),
+            Some(_) => Ok(()),
+            None => {
+                owners.insert(position, id.to_string());
+                Ok(())
+            }
+        }
     }
 
     /// Errors come in the order a single pass would meet them: the folders

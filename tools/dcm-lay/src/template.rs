@@ -159,6 +159,20 @@ impl Template {
         })
     }
 
+    /// Whether a name holds `{position}`: then a position must stand for one
+    /// ID, or two patients would share a folder.
+    pub fn uses_position(&self) -> bool {
+        self.components.iter().flatten().any(|piece| {
+            matches!(
+                piece,
+                Piece::Field(Field {
+                    source: Source::Position,
+                    ..
+                })
+            )
+        })
+    }
+
     /// The template text, as given or as the preset spells it.
     pub fn text(&self) -> &str {
         &self.text

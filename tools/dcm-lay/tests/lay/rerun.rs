@@ -176,3 +176,40 @@ fn full_run_and_failed_position_rerun_give_identical_trees() {
     assert_eq!(lay(partial.path(), "seed", false, &all).0, Exit::Ok);
     assert_same_tree(full.path(), partial.path());
 }
+
+#[test]
+fn a_position_named_in_the_tree_stays_one_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let first = format!(
+        "{}\n{}",
+        record(0, "A", "1.1", "N"),
+        record(1, "B", "1.2", "M")
+    );
+    assert_eq!(lay(root, "seed", false, &first).0, Exit::Ok);
+    // An input numbered anew: position 0 is now another patient's, within
+    // the run (line 2) and against the manifest (line 1).
+    let renumbered = record(0, "C", "1.3", "O");
+    let input = format!("{renumbered}\n{}", record(2, "D", "1.4", "P"));
+    let again = format!("{input}\n{}", record(2, "E", "1.5", "Q"));
+    let (exit, failed) = lay(root, "seed", false, &again);
+    assert_eq!(exit, Exit::SomeFailed);
+    assert_eq!(failed.lines().count(), 2, "{failed}");
+    assert!(
+        failed.contains("\"C\"") && failed.contains("\"E\""),
+        "{failed}"
+    );
+    let want = [
+        "0",
+        "0/rsp0001.dcm",
+        "1",
+        "1/rsp0001.dcm",
+        "2",
+        "2/rsp0001.dcm",
+    ];
+    assert_eq!(listing(root)[..6], want);
+    // Where names do not hold the position, positions may restart.
+    let other = tempfile::tempdir().unwrap();
+    assert_eq!(lay(other.path(), "default", false, &first).0, Exit::Ok);
+    assert_eq!(lay(other.path(), "default", false, &renumbered).0, Exit::Ok);
+}
