@@ -146,6 +146,45 @@ fn files_without_an_id_are_counted_and_damaged_ones_fail() {
 }
 
 #[test]
+fn odd_names_keep_their_bytes_in_the_reports() {
+    use std::os::unix::ffi::OsStrExt;
+    let scratch = scratch();
+    let dir = scratch.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    let good = dump2dcm(&dir, "good.dcm", LATIN1_DUMP, &[]);
+    let bytes = std::fs::read(&good).unwrap();
+    let latin1 = dir.join(std::ffi::OsStr::from_bytes(b"bad\xff.dcm"));
+    let newline = dir.join("two\nlines.dcm");
+    for file in [&latin1, &newline] {
+        std::fs::write(file, &bytes[..bytes.len() - 4]).unwrap();
+    }
+    let (failed, report) = (scratch.path().join("failed"), scratch.path().join("r.csv"));
+    let args = [dir.as_os_str(), "--failed".as_ref(), failed.as_os_str()];
+    let args = args
+        .into_iter()
+        .chain(["--report".as_ref(), report.as_os_str()]);
+    let out = run_tool("dcm-ids", args, b"").expect_code(1);
+    assert!(
+        out.stderr
+            .contains("two\\nlines.dcm: the name holds a newline"),
+        "{out}"
+    );
+    let mut rows = csv::Reader::from_path(&report).unwrap();
+    let paths: Vec<Vec<u8>> = rows
+        .byte_records()
+        .map(|r| r.unwrap()[0].to_vec())
+        .collect();
+    assert!(
+        paths.contains(&latin1.as_os_str().as_bytes().to_vec()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&newline.as_os_str().as_bytes().to_vec()),
+        "{paths:?}"
+    );
+}
+
+#[test]
 fn missing_input_is_a_failed_input_and_no_input_is_a_usage_error() {
     let out = run_tool("dcm-ids", ["/no/such/folder"], b"").expect_code(1);
     assert!(

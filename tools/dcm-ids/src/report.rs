@@ -43,8 +43,15 @@ impl Report {
     /// Records a failed file.
     pub fn failed(&mut self, path: &Path, why: &str) -> Result<(), String> {
         if let Some((w, end)) = &mut self.failed {
-            w.write_all(path.as_os_str().as_encoded_bytes())
-                .map_err(|e| e.to_string())?;
+            let bytes = path.as_os_str().as_encoded_bytes();
+            if *end == b'\n' && bytes.contains(&b'\n') {
+                tracing::warn!(
+                    "{}: the name holds a newline, so the --failed list reads back as \
+                     two paths; -0 ends entries with NUL (read with --files0-from)",
+                    dcm_core::message::escape(&path.to_string_lossy())
+                );
+            }
+            w.write_all(bytes).map_err(|e| e.to_string())?;
             w.write_all(&[*end]).map_err(|e| e.to_string())?;
         }
         self.row(path, "failed", why)
@@ -52,8 +59,10 @@ impl Report {
 
     fn row(&mut self, path: &Path, outcome: &str, why: &str) -> Result<(), String> {
         if let Some(w) = &mut self.csv {
-            let p = path.to_string_lossy();
-            w.write_record([&*p, outcome, why])
+            // The path's own bytes, as --failed keeps them: a name that is
+            // not UTF-8 must still name its file.
+            let p = path.as_os_str().as_encoded_bytes();
+            w.write_record([p, outcome.as_bytes(), why.as_bytes()])
                 .map_err(|e| format!("--report: {e}"))?;
         }
         Ok(())
