@@ -15,6 +15,7 @@ set -euo pipefail
 USAGE='bench-lay.sh [RECORDS] [RUNS]   (env: CARGO, TMPDIR)'
 . "$(dirname "$0")/lib.sh"
 
+case ${1:-} in -h | --help) printf 'usage: %s\n' "$USAGE"; exit 0 ;; esac
 [ $# -le 2 ] || usage_error
 records=${1:-50000} runs=${2:-3}
 [[ $records =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]] \

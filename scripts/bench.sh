@@ -51,7 +51,12 @@ while [ $# -gt 0 ]; do
         --smoke) smoke=1 ;;
         --keep) keep=1 ;;
         --plot) [ -n "${2:-}" ] || usage_error "--plot needs a file"; plot=$2; shift ;;
-        -h | --help) printf 'usage: %s\n' "$USAGE"; exit 0 ;;
+        -h | --help)
+            # The options as the header above describes them.
+            printf 'usage: %s\n\n' "$USAGE"
+            sed -n '/^#   --size/,/^# first, then/s/^# \{0,1\}//p' "$0"
+            exit 0
+            ;;
         *) usage_error "unknown argument '$1'" ;;
     esac
     shift
