@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{files_below, run_tool, scratch, test_env};
+use common::{files_below, run_tool, scratch, test_env, Output};
 
 /// PatientID of one file as DCMTK reads it, if it has one.
 fn dcmdump_patient_id(file: &Path) -> Option<String> {
@@ -101,6 +101,17 @@ fn every_dcmtk_encoding_gives_the_same_decoded_id() {
     }
 }
 
+/// dcm-ids on `dir` with `--failed` and `--report` files in `scratch`.
+fn ids_with_reports(scratch: &Path, dir: &Path) -> (Output, PathBuf, PathBuf) {
+    let failed = scratch.join("failed.txt");
+    let report = scratch.join("report.csv");
+    let args = [dir.as_os_str(), "--failed".as_ref(), failed.as_os_str()];
+    let args = args
+        .into_iter()
+        .chain(["--report".as_ref(), report.as_os_str()]);
+    (run_tool("dcm-ids", args, b""), failed, report)
+}
+
 #[test]
 fn files_without_an_id_are_counted_and_damaged_ones_fail() {
     let scratch = scratch();
@@ -114,13 +125,8 @@ fn files_without_an_id_are_counted_and_damaged_ones_fail() {
     let bytes = std::fs::read(&good).unwrap();
     let cut = bytes.len() - 4; // inside the PatientID value
     std::fs::write(dir.join("truncated.dcm"), &bytes[..cut]).unwrap();
-    let failed = scratch.path().join("failed.txt");
-    let report = scratch.path().join("report.csv");
-    let args = [dir.as_os_str(), "--failed".as_ref(), failed.as_os_str()];
-    let args = args
-        .into_iter()
-        .chain(["--report".as_ref(), report.as_os_str()]);
-    let out = run_tool("dcm-ids", args, b"").expect_code(1);
+    let (out, failed, report) = ids_with_reports(scratch.path(), &dir);
+    let out = out.expect_code(1);
     assert_eq!(out.lines(), ["MüLLER-1"], "{out}");
     assert!(
         out.stderr
@@ -158,12 +164,8 @@ fn odd_names_keep_their_bytes_in_the_reports() {
     for file in [&latin1, &newline] {
         std::fs::write(file, &bytes[..bytes.len() - 4]).unwrap();
     }
-    let (failed, report) = (scratch.path().join("failed"), scratch.path().join("r.csv"));
-    let args = [dir.as_os_str(), "--failed".as_ref(), failed.as_os_str()];
-    let args = args
-        .into_iter()
-        .chain(["--report".as_ref(), report.as_os_str()]);
-    let out = run_tool("dcm-ids", args, b"").expect_code(1);
+    let (out, _, report) = ids_with_reports(scratch.path(), &dir);
+    let out = out.expect_code(1);
     assert!(
         out.stderr
             .contains("two\\nlines.dcm: the name holds a newline"),

@@ -101,6 +101,13 @@ impl Journal {
 /// Opens the journal for appending, never through a symbolic link: someone
 /// could have put one at ROOT pointing at a file outside it.
 fn open_for_append(path: &Path) -> io::Result<fs::File> {
+    // Asked before opening: opening a FIFO for writing would block until a
+    // reader came, and a device would swallow the rows. O_NOFOLLOW below
+    // covers a link put there after this look.
+    match fs::symlink_metadata(path) {
+        Ok(m) if !m.is_file() => return Err(io::Error::other("not a regular file")),
+        _ => {}
+    }
     let mut options = fs::OpenOptions::new();
     options.create(true).append(true);
     #[cfg(unix)]
@@ -108,12 +115,7 @@ fn open_for_append(path: &Path) -> io::Result<fs::File> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NOFOLLOW);
     }
-    let file = options.open(path)?;
-    // A FIFO or a device there would block or swallow the rows.
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::other("not a regular file"));
-    }
-    Ok(file)
+    options.open(path)
 }
 
 /// One whole row gathered in memory, appended in one write when the csv
@@ -187,6 +189,21 @@ mod tests {
         journal.remove();
         assert_eq!(fs::read_to_string(&outside).unwrap(), "precious\n");
         assert!(fs::symlink_metadata(root.join(JOURNAL_NAME)).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_at_the_journal_does_not_block_the_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join(JOURNAL_NAME);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let mut journal = Journal::at(tmp.path());
+        journal.append(&["a/1.dcm", "1"]);
+        assert!(journal.broken && journal.writer.is_none());
     }
 
     #[test]
