@@ -79,6 +79,10 @@ impl Fields {
 
     /// StudyInstanceUID as the manifest writes it: values joined with `\`,
     /// empty when the record had none.
+    pub fn patient_id(&self) -> &str {
+        &self.attributes[0]
+    }
+
     pub fn uid(&self) -> &str {
         &self.attributes[1]
     }

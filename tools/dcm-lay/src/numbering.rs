@@ -34,6 +34,8 @@ struct Folder {
     earlier: HashMap<String, String>,
     /// The names earlier runs gave to a study with a UID, and unlisted files.
     listed: HashSet<String>,
+    /// The PatientIDs of files read back (no manifest lists them).
+    patients: HashSet<String>,
     /// The names handed out in this run.
     given: HashSet<String>,
     /// The last number tried in this run.
@@ -63,17 +65,7 @@ impl Numbering {
     /// The file name of a record placed at `place`; `uid` is its
     /// StudyInstanceUID as the manifest writes it (empty when missing).
     pub fn name(&mut self, place: &Place, uid: &str) -> Result<String, String> {
-        let path = place.dirs.join("/");
-        if !self.folders.contains_key(&path) {
-            self.folders.insert(path.clone(), Folder::default());
-        }
-        let folder = self.folders.get_mut(&path).expect("inserted above");
-        if !folder.scanned {
-            folder.scanned = true;
-            if let Some(root) = &self.root {
-                folder.read_back(&root.join(&path));
-            }
-        }
+        let folder = self.folder(place);
         if let Some(name) = folder.earlier.get(uid) {
             if !folder.given.contains(name) && place.counter_of(name).is_some() {
                 folder.given.insert(name.clone());
@@ -89,6 +81,27 @@ impl Numbering {
             }
         }
     }
+
+    /// A PatientID other than `patient` among the files of the place's
+    /// folder that no manifest lists (an old job's tree, a run killed
+    /// without its journal).
+    pub fn other_patient(&mut self, place: &Place, patient: &str) -> Option<String> {
+        let folder = self.folder(place);
+        folder.patients.iter().find(|p| *p != patient).cloned()
+    }
+
+    /// The folder of `place`, its unlisted files read back on first use.
+    fn folder(&mut self, place: &Place) -> &mut Folder {
+        let path = place.dirs.join("/");
+        let folder = self.folders.entry(path.clone()).or_default();
+        if !folder.scanned {
+            folder.scanned = true;
+            if let Some(root) = &self.root {
+                folder.read_back(&root.join(&path));
+            }
+        }
+        folder
+    }
 }
 
 impl Folder {
@@ -98,6 +111,7 @@ impl Folder {
             if let Some(uid) = file.uid {
                 self.earlier.entry(uid).or_insert_with(|| file.name.clone());
             }
+            self.patients.extend(file.patient);
             self.listed.insert(file.name);
         }
     }

@@ -6,7 +6,8 @@
 //! failed records collides with them. So before a folder is numbered, its
 //! unlisted files are read back for their StudyInstanceUID: a rerun of the
 //! same study meets its own file (identical, skipped), another study takes
-//! the next free number.
+//! the next free number. Their PatientID is read too, so that a folder
+//! named by position is not given to a second patient (see `run`).
 
 use std::fs;
 use std::path::Path;
@@ -22,6 +23,8 @@ pub struct Unlisted {
     pub name: String,
     /// Its StudyInstanceUID, if the file could be read as one of ours.
     pub uid: Option<String>,
+    /// Its PatientID, if it has one.
+    pub patient: Option<String>,
 }
 
 /// The regular, visible files of `dir` for which `is_listed` is false. A
@@ -40,33 +43,42 @@ pub fn unlisted(dir: &Path, is_listed: impl Fn(&str) -> bool) -> Vec<Unlisted> {
         if name.starts_with('.') || !regular || is_listed(&name) {
             continue;
         }
-        let uid = study_uid(&entry.path());
-        found.push(Unlisted { name, uid });
+        let (uid, patient) = read_ids(&entry.path());
+        found.push(Unlisted { name, uid, patient });
     }
     found.sort_by(|a, b| a.name.cmp(&b.name));
     found
 }
 
-/// The StudyInstanceUID of a `.dcm` or `.json` file this tool wrote.
-fn study_uid(path: &Path) -> Option<String> {
-    match path.extension()?.to_str()? {
-        "dcm" => {
-            let object = OpenFileOptions::new()
+/// The StudyInstanceUID and PatientID of a `.dcm` or `.json` file this tool
+/// wrote, each when present.
+fn read_ids(path: &Path) -> (Option<String>, Option<String>) {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("dcm") => {
+            let Ok(object) = OpenFileOptions::new()
                 .read_until(tags::SERIES_INSTANCE_UID)
                 .open_file(path)
-                .ok()?;
-            let uid = object
-                .element(tags::STUDY_INSTANCE_UID)
-                .ok()?
-                .to_str()
-                .ok()?;
-            Some(uid.trim_end_matches(['\0', ' ']).to_string())
+            else {
+                return (None, None);
+            };
+            let text = |tag| {
+                let value = object.element(tag).ok()?.to_str().ok()?;
+                let value = value.trim_end_matches(['\0', ' ']);
+                (!value.is_empty()).then(|| value.to_string())
+            };
+            (text(tags::STUDY_INSTANCE_UID), text(tags::PATIENT_ID))
         }
-        "json" => {
-            let json: Value = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
-            json["0020000D"]["Value"][0].as_str().map(str::to_string)
+        Some("json") => {
+            let Some(json) = fs::read(path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            else {
+                return (None, None);
+            };
+            let text = |key: &str| json[key]["Value"][0].as_str().map(str::to_string);
+            (text("0020000D"), text("00100020"))
         }
-        _ => None,
+        _ => (None, None),
     }
 }
 
@@ -77,7 +89,8 @@ mod tests {
     #[test]
     fn reads_back_json_files_and_skips_listed_hidden_and_missing() {
         let dir = tempfile::tempdir().unwrap();
-        let json = r#"{"0020000D":{"vr":"UI","Value":["1.2.3"]}}"#;
+        let json = r#"{"0020000D":{"vr":"UI","Value":["1.2.3"]},
+                       "00100020":{"vr":"LO","Value":["P7"]}}"#;
         fs::write(dir.path().join("rsp0001.json"), json).unwrap();
         fs::write(dir.path().join("rsp0002.json"), "{}").unwrap();
         fs::write(dir.path().join("rsp0003.json"), json).unwrap();
@@ -88,11 +101,13 @@ mod tests {
             [
                 Unlisted {
                     name: "rsp0001.json".into(),
-                    uid: Some("1.2.3".into())
+                    uid: Some("1.2.3".into()),
+                    patient: Some("P7".into()),
                 },
                 Unlisted {
                     name: "rsp0002.json".into(),
-                    uid: None
+                    uid: None,
+                    patient: None,
                 },
             ]
         );

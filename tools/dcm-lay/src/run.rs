@@ -17,6 +17,7 @@
 //! position stands for one ID, in this run and in the manifest of earlier
 //! ones: a record whose position belongs to another ID is a failed line, or
 //! an input numbered anew would put two patients' studies in one folder.
+//! Files that no manifest lists count by the PatientID read back from them.
 //!
 //! On an interrupt (the `stop` flag) the file being written is finished (a
 //! write is one temp file and a rename), the lines already read but not laid
@@ -34,10 +35,11 @@ use dcm_core::Exit;
 use crate::config::Config;
 use crate::encode::EncodeError;
 use crate::lines::{Lines, Next};
-use crate::manifest::{Manifest, ManifestError};
+use crate::manifest::{Fields, Manifest, ManifestError};
 use crate::numbering::Numbering;
 use crate::prepare::{prepare, Prepared, Values};
 use crate::prune::{prune, Scope};
+use crate::template::Place;
 use crate::tree::{remove_stale_temps, Outcome, Tree, TreeError};
 
 /// The tool's name in messages.
@@ -327,6 +329,23 @@ impl<'a> Layer<'a> {
         }
     }
 
+    /// The rule of `check_owner` for files no manifest lists: a folder
+    /// named by position that holds another patient's files (an old job's
+    /// tree, a run killed without its journal) is not given to this one.
+    fn check_folder(&mut self, place: &Place, fields: &Fields) -> Result<(), LineError> {
+        if fields.patient_id().is_empty() {
+            return Ok(()); // nothing to compare with
+        }
+        match self.numbering.other_patient(place, fields.patient_id()) {
+            Some(owner) => Err(LineError::PositionTaken {
+                position: fields.position,
+                owner,
+                id: fields.patient_id().to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Errors come in the order a single pass would meet them: the folders
     /// and fields, the file name, the bytes, the tree.
     fn lay_record(&mut self, prepared: Prepared) -> Result<Done, LineError> {
@@ -341,6 +360,9 @@ impl<'a> Layer<'a> {
             return Ok(Done::Duplicate);
         }
         let place = place.map_err(LineError::Layout)?;
+        if self.owners.is_some() {
+            self.check_folder(&place, &fields)?;
+        }
         let file = if place.has_counter() {
             self.numbering.name(&place, fields.uid())
         } else {

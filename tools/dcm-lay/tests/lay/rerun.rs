@@ -213,3 +213,33 @@ fn a_position_named_in_the_tree_stays_one_id() {
     assert_eq!(lay(other.path(), "default", false, &first).0, Exit::Ok);
     assert_eq!(lay(other.path(), "default", false, &renumbered).0, Exit::Ok);
 }
+
+#[test]
+fn a_position_folder_with_another_patients_unlisted_files_is_not_shared() {
+    let patient = |position: u64, id: &str, uid: &str| {
+        let dataset = serde_json::json!({
+            "00100020": {"vr": "LO", "Value": [id]},
+            "0020000D": {"vr": "UI", "Value": [uid]},
+        });
+        let line = serde_json::json!({
+            "position": position, "id": id, "key": "PatientID", "dataset": dataset,
+        });
+        line.to_string()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    assert_eq!(
+        lay(root, "seed", false, &patient(0, "A", "1.1")).0,
+        Exit::Ok
+    );
+    // As an old job's tree, or one whose manifest was lost: only the files.
+    fs::remove_file(root.join("manifest.csv")).unwrap();
+    let (exit, failed) = lay(root, "seed", false, &patient(0, "C", "1.3"));
+    assert_eq!(exit, Exit::SomeFailed);
+    assert!(failed.contains("\"C\""), "{failed}");
+    assert_eq!(listing(root), ["0", "0/rsp0001.dcm", "manifest.csv"]);
+    // The same patient again, and a new study of it, are welcome.
+    let again = format!("{}\n{}", patient(0, "A", "1.1"), patient(0, "A", "1.2"));
+    assert_eq!(lay(root, "seed", false, &again).0, Exit::Ok);
+    assert_eq!(listing(root)[..3], ["0", "0/rsp0001.dcm", "0/rsp0002.dcm"]);
+}
